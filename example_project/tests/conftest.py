@@ -1,0 +1,164 @@
+"""Fixtures of the demo site's suite.
+
+The ``e2e`` fixtures start a real Daphne process serving example_project on a free
+port, with its own database (a fresh SQLite file, or a fresh PostgreSQL database
+when DATABASE_URL points at PostgreSQL) and the channel layer REDIS_URL selects,
+and drive Debian's Chromium through Playwright. Missing Chromium is a failure,
+never a skip.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", PROJECT_DIR.parent / "artifacts"))
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not listen on {port} within {timeout}s")
+
+
+class DemoServer:
+    """A migrated database plus any number of Daphne processes serving it."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.procs = []
+        self.env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        self.env.update(
+            DJANGO_DEBUG="1",
+            DJANGO_SETTINGS_MODULE="example_project.settings",
+            MEDIA_ROOT=str(tmp_path / "media"),
+            PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+            PYTHONUNBUFFERED="1",
+        )
+        self._pg_admin_url = None
+        db_url = os.environ.get("DATABASE_URL", "")
+        if db_url.startswith(("postgres://", "postgresql://")):
+            parsed = urlparse(db_url)
+            name = f"elearning_e2e_{uuid.uuid4().hex[:8]}"
+            self._pg_admin_url = db_url
+            self._db_name = name
+            self._psql(f'CREATE DATABASE "{name}"')
+            self.env["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{name}"))
+        else:
+            self.env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+        self.manage("migrate", "--noinput")
+
+    def _psql(self, sql):
+        import psycopg
+
+        with psycopg.connect(self._pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def manage(self, *args, check=True):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=self.env,
+            check=check, capture_output=True, text=True,
+        )
+
+    def shell(self, code):
+        """Run Python code with Django set up against the server's database."""
+        return self.manage("shell", "-c", code).stdout
+
+    def start(self, extra_env=None):
+        port = free_port()
+        log = open(self.tmp_path / f"daphne-{port}.log", "w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "example_project.asgi:application"],
+            cwd=PROJECT_DIR, env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        wait_for_port(port, proc)
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self):
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if self._pg_admin_url:
+            self._psql(f'DROP DATABASE IF EXISTS "{self._db_name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def demo_server(tmp_path):
+    server = DemoServer(tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def live_url(demo_server):
+    """Base URL of one Daphne process serving the demo site."""
+    return demo_server.start()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, request):
+    """Factory of pages, each in its own browser context (its own cookies)."""
+    contexts = []
+
+    def make(viewport=None):
+        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name):
+    """Save a full-page screenshot under artifacts/ (kept by CI as a test artifact)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,3 @@
+app_name = "elearning_courses_api"
+
+urlpatterns = []

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ElearningCoursesConfig(AppConfig):
+    name = "elearning_courses"
+    label = "elearning_courses"
+    verbose_name = _("E-learning courses")
+    default_auto_field = "django.db.models.BigAutoField"

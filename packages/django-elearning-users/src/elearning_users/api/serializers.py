@@ -1,0 +1,63 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..conf import app_settings
+from ..images import process_profile_picture
+
+
+class PublicUserSerializer(serializers.ModelSerializer):
+    """What anyone logged in may see of a user."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ("id", "username", "role", "status", "profile_picture")
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    email = serializers.EmailField(required=True)
+    role = serializers.ChoiceField(choices=get_user_model().Role.choices, default="student")
+
+    class Meta:
+        model = get_user_model()
+        fields = ("id", "username", "email", "password", "role", "status", "profile_picture")
+        read_only_fields = ("id", "status", "profile_picture")
+
+    def validate_role(self, value):
+        if value == "teacher" and not app_settings.ALLOW_TEACHER_SIGNUP:
+            raise serializers.ValidationError(_("Teacher sign-up is closed on this site."))
+        return value
+
+    def validate(self, attrs):
+        candidate = get_user_model()(
+            username=attrs.get("username"), email=attrs.get("email"), role=attrs.get("role")
+        )
+        try:
+            validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)})
+        return attrs
+
+    def create(self, validated_data):
+        return get_user_model().objects.create_user(**validated_data)
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The logged-in user's own profile; identity and privilege fields are read-only."""
+
+    class Meta:
+        model = get_user_model()
+        fields = (
+            "id", "username", "email", "first_name", "last_name",
+            "role", "status", "profile_picture", "is_staff", "date_joined",
+        )
+        read_only_fields = ("id", "username", "role", "is_staff", "date_joined")
+
+    def validate_profile_picture(self, value):
+        if value:
+            return process_profile_picture(value)
+        return value

@@ -1,0 +1,81 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .conf import app_settings
+from .images import process_profile_picture
+
+
+class BootstrapFormMixin:
+    """Give every widget its Bootstrap 5 class and mark fields with errors invalid.
+
+    Used together with the ``elearning_users/includes/field.html`` template, which
+    renders the label, the widget, the help text and the errors beside the field.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                css = "form-check-input"
+            elif isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+
+
+def role_choices():
+    User = get_user_model()
+    if app_settings.ALLOW_TEACHER_SIGNUP:
+        return User.Role.choices
+    return [(User.Role.STUDENT, User.Role.STUDENT.label)]
+
+
+class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
+    email = forms.EmailField(label=_("Email"), required=True)
+    role = forms.ChoiceField(
+        label=_("I am a"), widget=forms.RadioSelect, initial="student", choices=()
+    )
+
+    class Meta(auth_forms.UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices()
+
+
+class ProfileForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = get_user_model()
+        fields = ("first_name", "last_name", "email", "status", "profile_picture")
+        widgets = {"profile_picture": forms.ClearableFileInput(attrs={"accept": "image/*"})}
+
+    def clean_profile_picture(self):
+        picture = self.cleaned_data.get("profile_picture")
+        # Only new uploads carry a content type; an unchanged picture is the stored file.
+        if picture and hasattr(picture, "content_type"):
+            return process_profile_picture(picture)
+        return picture
+
+
+class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
+    pass

@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.messages.views import SuccessMessageMixin
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import CreateView, DetailView, UpdateView
+
+from .forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
+
+
+class SignupView(CreateView):
+    form_class = SignupForm
+    template_name = "elearning_users/signup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(settings.LOGIN_REDIRECT_URL)
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.save()
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            self.request, _("Welcome, %(name)s! Your account is ready.") % {"name": user.username}
+        )
+        return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "elearning_users/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("You are logged in."))
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST-only log-out (Django refuses GET with 405)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You are logged out."))
+        return response
+
+    def get_default_redirect_url(self):
+        # Without LOGOUT_REDIRECT_URL, go home rather than render a bare template.
+        if self.next_page or settings.LOGOUT_REDIRECT_URL:
+            return super().get_default_redirect_url()
+        return "/"
+
+
+class ProfileUpdateView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
+    form_class = ProfileForm
+    template_name = "elearning_users/profile_form.html"
+    success_url = reverse_lazy("elearning_users:profile")
+    success_message = _("Your profile was saved.")
+
+    def get_object(self, queryset=None):
+        return self.request.user
+
+
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+    template_name = "elearning_users/password_change.html"
+    success_url = reverse_lazy("elearning_users:profile")
+    success_message = _("Your password was changed.")
+
+
+class PublicProfileView(DetailView):
+    template_name = "elearning_users/user_detail.html"
+    context_object_name = "profile_user"
+    slug_field = "username"
+    slug_url_kwarg = "username"
+
+    def get_queryset(self):
+        return get_user_model().objects.filter(is_active=True)

@@ -1,0 +1,40 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from elearning_users.checks import check_settings
+
+
+def ids(settings_value, settings):
+    settings.ELEARNING_USERS = settings_value
+    return sorted(e.id for e in check_settings(None))
+
+
+def test_default_settings_pass(settings):
+    assert ids({}, settings) == []
+
+
+def test_not_a_dict(settings):
+    assert ids(["x"], settings) == ["elearning_users.E001"]
+
+
+def test_unknown_key(settings):
+    assert ids({"ALLOW_TEACHERS": True}, settings) == ["elearning_users.E002"]
+
+
+@pytest.mark.parametrize("value", [0, -1, "big", True])
+def test_bad_limits(settings, value):
+    assert ids({"PROFILE_PICTURE_MAX_BYTES": value}, settings) == ["elearning_users.E003"]
+
+
+def test_wrong_user_model(settings):
+    settings.AUTH_USER_MODEL = "auth.User"
+    settings.ELEARNING_USERS = {}
+    assert [e.id for e in check_settings(None)] == ["elearning_users.E004"]
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    out = io.StringIO()
+    call_command("makemigrations", "elearning_users", "--check", "--dry-run", stdout=out)
