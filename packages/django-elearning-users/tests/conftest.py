@@ -50,3 +50,15 @@ def image_bytes(fmt="PNG", size=(64, 48), color=(200, 30, 30)):
 @pytest.fixture
 def png():
     return image_bytes("PNG")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # Several suites may share one PostgreSQL server at once: give each run its own test database.
+    import os
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if "postgresql" in db["ENGINE"]:
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_users_{os.getpid()}"
