@@ -44,17 +44,29 @@ def main(argv):
         passes.append(("postgresql+redis", services_env))
     for label, env in passes:
         for name in PACKAGES:
-            runs.append((f"{label}: django-elearning-{name}", ROOT / "packages" / f"django-elearning-{name}", env, []))
+            runs.append(
+                (f"{label}: django-elearning-{name}", ROOT / "packages" / f"django-elearning-{name}", env, [])
+            )
         runs.append((f"{label}: example_project", ROOT / "example_project", env, ["-m", "not e2e"]))
     if not fast:
-        runs.append(("browser (Chromium + Daphne, postgresql+redis)", ROOT / "example_project", services_env, ["-m", "e2e"]))
+        runs.append(
+            (
+                "browser (Chromium + Daphne, postgresql+redis)",
+                ROOT / "example_project",
+                services_env,
+                ["-m", "e2e"],
+            )
+        )
         runs.append(("repository: docs, packaging, migrations", ROOT / "tests", base_env, []))
 
     if not fast:
         missing = [u for u in (PG_URL, REDIS_URL) if not reachable(u)]
         if missing:
-            print(f"ERROR: cannot reach {', '.join(missing)}; start PostgreSQL and Redis "
-                  "(bash .ci/run does) or use --fast.", file=sys.stderr)
+            print(
+                f"ERROR: cannot reach {', '.join(missing)}; start PostgreSQL and Redis "
+                "(bash .ci/run does) or use --fast.",
+                file=sys.stderr,
+            )
             return 2
 
     failed_runs = []

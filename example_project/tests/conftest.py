@@ -22,8 +22,14 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", PROJECT_DIR.parent / "artifacts"))
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -91,8 +97,12 @@ class DemoServer:
 
     def manage(self, *args, check=True):
         return subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=self.env,
-            check=check, capture_output=True, text=True,
+            [sys.executable, "manage.py", *args],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            check=check,
+            capture_output=True,
+            text=True,
         )
 
     def shell(self, code):
@@ -103,9 +113,20 @@ class DemoServer:
         port = free_port()
         log = open(self.tmp_path / f"daphne-{port}.log", "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "example_project.asgi:application"],
-            cwd=PROJECT_DIR, env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "example_project.asgi:application",
+            ],
+            cwd=PROJECT_DIR,
+            env={**self.env, **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         self.procs.append(proc)
         wait_for_port(port, proc)

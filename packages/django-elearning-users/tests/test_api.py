@@ -9,7 +9,12 @@ pytestmark = pytest.mark.django_db
 
 
 def register(api_client, **overrides):
-    data = {"username": "api-new", "password": "Correct-horse-42", "email": "n@example.com", "role": "student"}
+    data = {
+        "username": "api-new",
+        "password": "Correct-horse-42",
+        "email": "n@example.com",
+        "role": "student",
+    }
     data.update(overrides)
     return api_client.post("/api/users/", data, format="json")
 
@@ -38,7 +43,12 @@ class TestRegister:
     def test_staff_flag_is_ignored(self, api_client):
         response = api_client.post(
             "/api/users/",
-            {"username": "sneaky", "password": "Correct-horse-42", "email": "s@example.com", "is_staff": True},
+            {
+                "username": "sneaky",
+                "password": "Correct-horse-42",
+                "email": "s@example.com",
+                "is_staff": True,
+            },
             format="json",
         )
         assert response.status_code == 201
@@ -135,7 +145,9 @@ class TestMe:
 
 class TestToken:
     def test_token_for_valid_credentials(self, api_client, student):
-        response = api_client.post("/api/auth/token/", {"username": "stu", "password": PASSWORD}, format="json")
+        response = api_client.post(
+            "/api/auth/token/", {"username": "stu", "password": PASSWORD}, format="json"
+        )
         assert response.status_code == 200
         assert response.data["token"] == Token.objects.get(user=student).key
 
@@ -151,7 +163,9 @@ class TestToken:
     def test_throttled(self, api_client, student, settings):
         settings.ELEARNING_USERS = {"AUTH_THROTTLE_RATE": "3/minute"}
         codes = [
-            api_client.post("/api/auth/token/", {"username": "stu", "password": "x"}, format="json").status_code
+            api_client.post(
+                "/api/auth/token/", {"username": "stu", "password": "x"}, format="json"
+            ).status_code
             for _ in range(4)
         ]
         assert codes == [400, 400, 400, 429]

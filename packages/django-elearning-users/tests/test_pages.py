@@ -120,7 +120,11 @@ class TestProfile:
         client.force_login(student)
         response = client.post(
             "/accounts/password/",
-            {"old_password": PASSWORD, "new_password1": "An0ther-long-pass", "new_password2": "An0ther-long-pass"},
+            {
+                "old_password": PASSWORD,
+                "new_password1": "An0ther-long-pass",
+                "new_password2": "An0ther-long-pass",
+            },
         )
         assert response.status_code == 302
         student.refresh_from_db()
@@ -130,7 +134,11 @@ class TestProfile:
         client.force_login(student)
         response = client.post(
             "/accounts/password/",
-            {"old_password": "wrong", "new_password1": "An0ther-long-pass", "new_password2": "An0ther-long-pass"},
+            {
+                "old_password": "wrong",
+                "new_password1": "An0ther-long-pass",
+                "new_password2": "An0ther-long-pass",
+            },
         )
         assert response.status_code == 200
         assert "old_password" in response.context["form"].errors
@@ -155,3 +163,22 @@ def test_admin_lists_users(admin_client, student):
     response = admin_client.get("/admin/elearning_users/user/?role=student")
     assert response.status_code == 200
     assert b"stu" in response.content
+
+
+def test_replacing_and_removing_the_picture_deletes_old_files(client, student):
+    client.force_login(student)
+    for name in ("one.png", "two.png"):
+        picture = SimpleUploadedFile(name, image_bytes(), content_type="image/png")
+        client.post("/accounts/profile/", {"status": "", "profile_picture": picture})
+        student.refresh_from_db()
+        if name == "one.png":
+            first = student.profile_picture.name
+    storage = student.profile_picture.storage
+    assert not storage.exists(first)
+    second = student.profile_picture.name
+    assert storage.exists(second)
+    response = client.post("/accounts/profile/", {"status": "", "remove_picture": "on"})
+    assert response.status_code == 302
+    student.refresh_from_db()
+    assert not student.profile_picture
+    assert not storage.exists(second)

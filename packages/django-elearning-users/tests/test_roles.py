@@ -12,9 +12,15 @@ def test_anonymous_goes_to_login(client, url):
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("url,teacher_status,student_status", [
-    ("/t/fn/", 200, 403), ("/t/cbv/", 200, 403), ("/s/fn/", 403, 200), ("/s/cbv/", 403, 200),
-])
+@pytest.mark.parametrize(
+    "url,teacher_status,student_status",
+    [
+        ("/t/fn/", 200, 403),
+        ("/t/cbv/", 200, 403),
+        ("/s/fn/", 403, 200),
+        ("/s/cbv/", 403, 200),
+    ],
+)
 def test_roles(client, teacher, student, url, teacher_status, student_status):
     client.force_login(teacher)
     assert client.get(url).status_code == teacher_status

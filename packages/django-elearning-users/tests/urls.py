@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
+from django.views import View
 
 from elearning_users.decorators import student_required, teacher_required
 from elearning_users.mixins import StudentRequiredMixin, TeacherRequiredMixin
-from django.views import View
 
 
 @teacher_required

@@ -44,7 +44,12 @@ class Command(BaseCommand):
                 people[username] = user
         admin, _ = User.objects.update_or_create(
             username="admin",
-            defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True, "role": "teacher"},
+            defaults={
+                "email": "admin@example.com",
+                "is_staff": True,
+                "is_superuser": True,
+                "role": "teacher",
+            },
         )
         admin.set_password(DEMO_PASSWORD)
         admin.save()

@@ -16,7 +16,7 @@ class BootstrapFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
                 css = "form-check-input"
@@ -46,9 +46,7 @@ def role_choices():
 
 class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
     email = forms.EmailField(label=_("Email"), required=True)
-    role = forms.ChoiceField(
-        label=_("I am a"), widget=forms.RadioSelect, initial="student", choices=()
-    )
+    role = forms.ChoiceField(label=_("I am a"), widget=forms.RadioSelect, initial="student", choices=())
 
     class Meta(auth_forms.UserCreationForm.Meta):
         model = get_user_model()
@@ -60,10 +58,20 @@ class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
 
 
 class ProfileForm(BootstrapFormMixin, forms.ModelForm):
+    remove_picture = forms.BooleanField(label=_("Remove my picture"), required=False)
+
     class Meta:
         model = get_user_model()
         fields = ("first_name", "last_name", "email", "status", "profile_picture")
-        widgets = {"profile_picture": forms.ClearableFileInput(attrs={"accept": "image/*"})}
+        widgets = {
+            "profile_picture": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"})
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._old_picture = self.instance.profile_picture.name if self.instance.pk else ""
+        if not self._old_picture:
+            del self.fields["remove_picture"]
 
     def clean_profile_picture(self):
         picture = self.cleaned_data.get("profile_picture")
@@ -71,6 +79,18 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
         if picture and hasattr(picture, "content_type"):
             return process_profile_picture(picture)
         return picture
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        new_upload = "profile_picture" in self.changed_data and user.profile_picture
+        if self.cleaned_data.get("remove_picture") and not new_upload:
+            user.profile_picture = ""
+        if commit:
+            user.save()
+            # The old file is no longer referenced: delete it (after the row is saved).
+            if self._old_picture and user.profile_picture.name != self._old_picture:
+                user.profile_picture.storage.delete(self._old_picture)
+        return user
 
 
 class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):

@@ -13,12 +13,8 @@ class User(AbstractUser):
         STUDENT = "student", _("Student")
         TEACHER = "teacher", _("Teacher")
 
-    role = models.CharField(
-        _("role"), max_length=16, choices=Role.choices, default=Role.STUDENT
-    )
-    profile_picture = models.ImageField(
-        _("profile picture"), upload_to=profile_picture_upload_to, blank=True
-    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
+    profile_picture = models.ImageField(_("profile picture"), upload_to=profile_picture_upload_to, blank=True)
     status = models.CharField(
         _("status"), max_length=140, blank=True, help_text=_("A short line about yourself.")
     )

@@ -52,8 +52,16 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = (
-            "id", "username", "email", "first_name", "last_name",
-            "role", "status", "profile_picture", "is_staff", "date_joined",
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "status",
+            "profile_picture",
+            "is_staff",
+            "date_joined",
         )
         read_only_fields = ("id", "username", "role", "is_staff", "date_joined")
 
