@@ -1,0 +1,111 @@
+/*
+ * Live notification bell of django-elearning-courses.
+ *
+ * Connects to the WebSocket path in the bell's data-ws-path attribute (default
+ * /ws/notifications/), with wss:// on HTTPS pages, and keeps the unread badge
+ * (#notification-count) in step with what the server pushes:
+ *
+ *   {"type": "notification", "notification": {...}, "unread_count": 3}
+ *
+ * Every frame carrying a numeric "unread_count" updates the badge. Each pushed
+ * notification is also re-dispatched on document as an "elearning:notification"
+ * CustomEvent (detail = the frame) so a page can react, e.g. to list it.
+ * Reconnects with exponential back-off (1 s doubling to 30 s, with jitter).
+ * No framework, no build step.
+ */
+(function () {
+  "use strict";
+
+  var bell = document.getElementById("notification-bell");
+  var badge = document.getElementById("notification-count");
+  if (!bell || !badge || !("WebSocket" in window)) {
+    return;
+  }
+
+  var path = bell.getAttribute("data-ws-path") || "/ws/notifications/";
+  var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  var url = scheme + window.location.host + path;
+  var delay = 1000;
+  var maxDelay = 30000;
+  var socket = null;
+  var timer = null;
+
+  function setCount(count) {
+    count = Math.max(0, parseInt(count, 10) || 0);
+    // The badge holds the number as its first text node, then a visually
+    // hidden " unread" for screen readers: only replace the number.
+    var first = badge.firstChild;
+    if (first && first.nodeType === Node.TEXT_NODE) {
+      first.nodeValue = String(count);
+    } else {
+      badge.insertBefore(document.createTextNode(String(count)), first);
+    }
+    badge.classList.toggle("d-none", count === 0);
+    badge.setAttribute("data-count", String(count));
+  }
+
+  function onMessage(event) {
+    var data;
+    try {
+      data = JSON.parse(event.data);
+    } catch (err) {
+      return;
+    }
+    if (!data || typeof data !== "object") {
+      return;
+    }
+    if (typeof data.unread_count === "number") {
+      setCount(data.unread_count);
+    }
+    if (data.type === "notification") {
+      document.dispatchEvent(new CustomEvent("elearning:notification", { detail: data }));
+    }
+  }
+
+  function scheduleReconnect() {
+    if (timer !== null) {
+      return;
+    }
+    var wait = delay + Math.floor(Math.random() * 0.3 * delay);
+    delay = Math.min(delay * 2, maxDelay);
+    timer = window.setTimeout(function () {
+      timer = null;
+      connect();
+    }, wait);
+  }
+
+  function connect() {
+    try {
+      socket = new WebSocket(url);
+    } catch (err) {
+      scheduleReconnect();
+      return;
+    }
+    socket.addEventListener("open", function () {
+      delay = 1000;
+      bell.setAttribute("data-live", "1");
+    });
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("close", function () {
+      bell.removeAttribute("data-live");
+      scheduleReconnect();
+    });
+    socket.addEventListener("error", function () {
+      // "close" follows every "error"; reconnecting happens there.
+    });
+  }
+
+  // Reconnect at once when the tab comes back after the network dropped.
+  window.addEventListener("online", function () {
+    if (!socket || socket.readyState === WebSocket.CLOSED) {
+      if (timer !== null) {
+        window.clearTimeout(timer);
+        timer = null;
+      }
+      delay = 1000;
+      connect();
+    }
+  });
+
+  connect();
+})();
