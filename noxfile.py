@@ -1,0 +1,94 @@
+"""Project tasks. `nox -l` lists them; `nox -s NAME -- ARGS` runs one.
+
+The README's two commands (`./run demo`, `./run tests`) need nothing but Python;
+these sessions are the same tasks for people who use nox.
+"""
+
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES = ["users", "courses", "chat"]
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+# The same WebSocket limits as ./run demo (Daphne >= 4.2.2 defaults to 1 MiB; 0 would mean unlimited).
+DAPHNE_LIMITS = ["--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536"]
+
+
+@nox.session(python="3.11")
+def demo(session):
+    """Serve the demo site with demo data at http://127.0.0.1:8000."""
+    session.install("-r", "requirements/demo.txt")
+    session.chdir("example_project")
+    session.run("python", "manage.py", "migrate", "--noinput")
+    session.run("python", "manage.py", "load_demo_data")
+    session.run("daphne", "-b", "127.0.0.1", "-p", "8000", *DAPHNE_LIMITS, "example_project.asgi:application")
+
+
+@nox.session(python="3.11")
+def tests(session):
+    """The whole suite (both database/channel-layer pairs, tox, browser, docs). `-- --fast` for SQLite only."""
+    session.install("-r", "requirements/test.txt")
+    session.run("python", "scripts/runtests.py", *session.posargs)
+
+
+@nox.session(python="3.11")
+def e2e(session):
+    """Only the browser tests (Chromium at /usr/bin/chromium)."""
+    session.install("-r", "requirements/test.txt")
+    session.chdir("example_project")
+    session.run("python", "-m", "pytest", "-m", "e2e", *session.posargs)
+
+
+@nox.session(python="3.11")
+def docs(session):
+    """Build the HTML docs with warnings as errors into docs/_build/html."""
+    session.install("-r", "requirements/test.txt")
+    session.run("python", "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session(python="3.11")
+def lint(session):
+    """ruff: lint and formatting."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def build(session):
+    """Build every package's sdist and wheel into dist/ and check them with twine."""
+    session.install("build>=1.2", "twine>=5.1")
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for name in PACKAGES:
+        session.run("python", "-m", "build", "--outdir", str(dist), f"packages/django-elearning-{name}")
+    session.run("twine", "check", "--strict", *[str(p) for p in sorted(dist.iterdir())])
+
+
+@nox.session(python="3.11")
+def bench(session):
+    """Run the benchmarks (prints numbers beside their baselines; never a pass/fail gate)."""
+    session.install("-r", "requirements/test.txt")
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        if not script.name.startswith("_"):
+            session.run("python", str(script), *session.posargs)
+
+
+@nox.session(python=False)
+def assets(session):
+    """Refresh the vendored Bootstrap from the npm registry (version pinned in package.json)."""
+    session.chdir("example_project")
+    session.run("npm", "install", "--no-audit", "--no-fund", external=True)
+    vendor = ROOT / "example_project" / "static" / "vendor" / "bootstrap"
+    dist = ROOT / "example_project" / "node_modules" / "bootstrap" / "dist"
+    for name in (
+        "css/bootstrap.min.css",
+        "css/bootstrap.min.css.map",
+        "js/bootstrap.bundle.min.js",
+        "js/bootstrap.bundle.min.js.map",
+    ):
+        shutil.copy(dist / name, vendor / Path(name).name)
+    shutil.copy(dist.parent / "LICENSE", vendor / "LICENSE")

@@ -1,0 +1,38 @@
+"""Build the wheel of a package (and of the local packages it depends on) and install them.
+
+Used by tox so that each package's suite runs against the installed wheel, not the
+source tree: a template, static file or migration missing from the wheel fails the suite.
+
+Usage: python scripts/install_wheels.py users|courses|chat
+"""
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_DEPENDENCIES = {"users": [], "chat": [], "courses": ["users"]}
+
+
+def main(name):
+    out = Path(tempfile.mkdtemp(prefix="elearning-wheels-"))
+    wheels = []
+    for package in [*LOCAL_DEPENDENCIES[name], name]:
+        source = ROOT / "packages" / f"django-elearning-{package}"
+        subprocess.run(
+            [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(source)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        wheels.extend(out.glob(f"django_elearning_{package}-*.whl"))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--force-reinstall", "--no-deps", *map(str, wheels)],
+        check=True,
+    )
+    # Then their dependencies from the index (resolved against the installed wheels).
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *map(str, wheels)], check=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
