@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
+    "myst_parser",  # only to include the packages' CHANGELOG.md files
 ]
 intersphinx_mapping = {
     "python": ("https://docs.python.org/3", None),
