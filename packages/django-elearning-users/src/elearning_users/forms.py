@@ -64,7 +64,9 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
         model = get_user_model()
         fields = ("first_name", "last_name", "email", "status", "profile_picture")
         widgets = {
-            "profile_picture": forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"})
+            "profile_picture": forms.FileInput(
+                attrs={"accept": "image/png,image/jpeg,image/gif,image/webp", "data-picture-input": ""}
+            )
         }
 
     def __init__(self, *args, **kwargs):
