@@ -7,3 +7,7 @@ class ElearningCoursesConfig(AppConfig):
     label = "elearning_courses"
     verbose_name = _("E-learning courses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+        from . import signals  # noqa: F401  (connects the post_save receivers)

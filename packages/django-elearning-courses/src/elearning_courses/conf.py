@@ -1,0 +1,44 @@
+"""Settings of the courses app, read lazily from ``settings.ELEARNING_COURSES``.
+
+Every attribute of :data:`app_settings` looks the value up at access time, so
+``override_settings`` and per-site configuration work without reloads.
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Largest accepted course material upload, in bytes.
+    "MATERIAL_MAX_BYTES": 20 * 1024 * 1024,
+    # Accepted material file extensions (lower case, without the dot). Each must be
+    # known to elearning_courses.materials.FILE_TYPES (which gives its content type and
+    # the signature its content is checked against).
+    "MATERIAL_EXTENSIONS": [
+        "pdf", "txt", "md", "csv", "png", "jpg", "jpeg", "gif", "zip",
+        "docx", "xlsx", "pptx", "odt", "ods", "odp",
+    ],
+    # Where materials are stored. None: a FileSystemStorage rooted at
+    # settings.PRIVATE_MEDIA_ROOT (or <MEDIA_ROOT>/../private when that is unset),
+    # without any public URL. Otherwise an alias of settings.STORAGES or the dotted
+    # path of a Storage class (instantiated without arguments).
+    "MATERIAL_STORAGE": None,
+    # Folder, inside the material storage, that materials are stored in.
+    "MATERIAL_UPLOAD_DIR": "elearning_courses/materials",
+    # Courses per page in the catalog (pages and API use the site's page size).
+    "CATALOG_PAGE_SIZE": 12,
+    # Notifications per page on the notifications page.
+    "NOTIFICATIONS_PAGE_SIZE": 20,
+    # Push new notifications to the recipient's open pages over the channel layer
+    # (/ws/notifications/). Needs CHANNEL_LAYERS; without a layer nothing is pushed.
+    "PUSH_NOTIFICATIONS": True,
+}
+
+
+class AppSettings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown ELEARNING_COURSES setting: {name}")
+        user_settings = getattr(settings, "ELEARNING_COURSES", {}) or {}
+        return user_settings.get(name, DEFAULTS[name])
+
+
+app_settings = AppSettings()

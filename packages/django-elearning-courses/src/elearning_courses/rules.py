@@ -1,0 +1,95 @@
+"""Who may do what with courses: the one place the access rules are written.
+
+Pure predicates (no side effects, no exceptions) used by the pages, the API, the
+download view and the chat room policy. Each takes the acting ``user`` (possibly
+anonymous) first. The actions that change data are in
+:mod:`elearning_courses.services` and check these same predicates.
+
+Each predicate costs at most one small indexed query; pass ``is_enrolled`` /
+``is_blocked`` results you already have to avoid repeating them.
+"""
+
+from .models import CourseBlock, Enrollment
+
+
+def is_teacher(user):
+    return bool(user and user.is_authenticated and getattr(user, "role", None) == "teacher")
+
+
+def is_student(user):
+    return bool(user and user.is_authenticated and getattr(user, "role", None) == "student")
+
+
+def is_owner(user, course):
+    """``user`` teaches ``course``."""
+    return bool(user and user.is_authenticated and course.teacher_id == user.pk)
+
+
+def is_enrolled(user, course):
+    if not is_student(user):
+        return False
+    return Enrollment.objects.filter(student=user, course=course).exists()
+
+
+def is_blocked(user, course):
+    if not (user and user.is_authenticated):
+        return False
+    return CourseBlock.objects.filter(student=user, course=course).exists()
+
+
+def can_create_course(user):
+    """Only teachers create courses."""
+    return is_teacher(user)
+
+
+def can_edit_course(user, course):
+    """Only the owning teacher edits or deletes a course, uploads or deletes materials."""
+    return is_teacher(user) and is_owner(user, course)
+
+
+can_delete_course = can_edit_course
+can_manage_materials = can_edit_course
+can_manage_students = can_edit_course
+
+
+def can_view_materials(user, course):
+    """The owning teacher, and enrolled students (a blocked student is never enrolled)."""
+    if is_owner(user, course):
+        return True
+    return is_enrolled(user, course)
+
+
+def can_enroll(user, course):
+    """Students who are neither enrolled in nor blocked from the course."""
+    if not is_student(user):
+        return False
+    return not (is_enrolled(user, course) or is_blocked(user, course))
+
+
+def can_unenroll(user, course):
+    return is_enrolled(user, course)
+
+
+def can_rate(user, course):
+    """Enrolled students (blocking removes the enrollment, so blocked students cannot)."""
+    return is_enrolled(user, course) and not is_blocked(user, course)
+
+
+def can_block(user, course, student=None):
+    """The owning teacher may block students (not teachers, not themself)."""
+    if not can_edit_course(user, course):
+        return False
+    return student is None or getattr(student, "role", None) == "student"
+
+
+def can_join_course_room(user, course):
+    """The course chat room: the teacher and enrolled, non-blocked students (and staff)."""
+    if not (user and user.is_authenticated):
+        return False
+    if is_owner(user, course) or user.is_staff:
+        return True
+    return can_rate(user, course)
+
+
+def can_moderate_course_room(user, course):
+    return bool(user and user.is_authenticated and (is_owner(user, course) or user.is_staff))

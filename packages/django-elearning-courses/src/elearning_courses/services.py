@@ -1,0 +1,164 @@
+"""Actions on courses, shared by the pages, the API and the demo data.
+
+Every function checks the rules of :mod:`elearning_courses.rules` itself, so no
+caller can forget them, and raises:
+
+* :class:`~elearning_courses.exceptions.CourseActionDenied` (a ``PermissionDenied``,
+  403) when the user may not do it, with ``code`` ``not_teacher``, ``not_owner``,
+  ``not_student``, ``blocked``, ``not_enrolled``;
+* :class:`~elearning_courses.exceptions.CourseActionInvalid` (a ``ValidationError``,
+  400 / form error) when the state forbids it, with ``code`` ``already_enrolled``,
+  ``not_enrolled``, ``already_blocked``, ``not_blocked``, ``not_a_student``,
+  ``invalid_rating``.
+
+Notifications are created by the receivers in :mod:`elearning_courses.signals`.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from . import rules
+from .exceptions import CourseActionDenied, CourseActionInvalid
+from .materials import MaterialInfo, validate_material_upload  # noqa: F401  (re-exported)
+from .models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback
+
+__all__ = [
+    "create_course", "update_course", "delete_course", "add_material", "delete_material",
+    "enroll", "unenroll", "save_feedback", "block", "unblock", "validate_material_upload",
+]
+
+
+def _require_owner(teacher, course):
+    if not rules.is_teacher(teacher):
+        raise CourseActionDenied(_("Only teachers can do this."), "not_teacher")
+    if not rules.is_owner(teacher, course):
+        raise CourseActionDenied(_("Only the course's teacher can do this."), "not_owner")
+
+
+def create_course(teacher, *, title, description=""):
+    """Create a course owned by ``teacher`` -> :class:`Course`."""
+    if not rules.can_create_course(teacher):
+        raise CourseActionDenied(_("Only teachers can create courses."), "not_teacher")
+    return Course.objects.create(teacher=teacher, title=title, description=description)
+
+
+def update_course(teacher, course, **fields):
+    """Change ``title`` / ``description`` of a course its ``teacher`` owns."""
+    _require_owner(teacher, course)
+    for name in ("title", "description"):
+        if name in fields:
+            setattr(course, name, fields[name])
+    course.save()
+    return course
+
+
+def delete_course(teacher, course):
+    _require_owner(teacher, course)
+    course.delete()
+
+
+def add_material(teacher, course, *, file, title=""):
+    """Validate ``file`` and store it as a material of ``course`` -> :class:`CourseMaterial`.
+
+    The file is stored under a generated name; its own name is kept only for display
+    and ``Content-Disposition``. Raises ``ValidationError`` for a bad file.
+    """
+    _require_owner(teacher, course)
+    info = validate_material_upload(file)
+    title = (title or "").strip() or info.original_name.rsplit(".", 1)[0][:200] or info.original_name
+    return CourseMaterial.objects.create(
+        course=course,
+        title=title[:200],
+        file=file,
+        original_name=info.original_name,
+        size=info.size,
+        content_type=info.content_type,
+    )
+
+
+def delete_material(teacher, material):
+    """Delete a material and its stored file (after the transaction commits)."""
+    _require_owner(teacher, material.course)
+    storage, name = material.file.storage, material.file.name
+    material.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def enroll(student, course):
+    """Enroll ``student`` in ``course`` -> :class:`Enrollment`.
+
+    Safe against concurrent double submissions: the database's unique constraint
+    decides, and the loser gets ``already_enrolled``.
+    """
+    if not rules.is_student(student):
+        raise CourseActionDenied(_("Only students can enroll in courses."), "not_student")
+    if rules.is_blocked(student, course):
+        raise CourseActionDenied(_("You have been blocked from this course."), "blocked")
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.create(student=student, course=course)
+    except IntegrityError:
+        raise CourseActionInvalid(
+            _("You are already enrolled in this course."), code="already_enrolled"
+        ) from None
+
+
+def unenroll(student, course):
+    """Remove ``student``'s enrollment (their feedback stays)."""
+    deleted, _details = Enrollment.objects.filter(student=student, course=course).delete()
+    if not deleted:
+        raise CourseActionInvalid(_("You are not enrolled in this course."), code="not_enrolled")
+
+
+def save_feedback(student, course, *, rating, comment=""):
+    """Create or update ``student``'s feedback on ``course`` -> ``(Feedback, created)``."""
+    if not rules.is_student(student):
+        raise CourseActionDenied(_("Only students can rate courses."), "not_student")
+    if rules.is_blocked(student, course):
+        raise CourseActionDenied(_("You have been blocked from this course."), "blocked")
+    if not rules.is_enrolled(student, course):
+        raise CourseActionDenied(_("Enroll in the course to rate it."), "not_enrolled")
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise CourseActionInvalid(_("The rating must be from 1 to 5."), code="invalid_rating")
+    try:
+        with transaction.atomic():
+            return Feedback.objects.update_or_create(
+                student=student, course=course, defaults={"rating": rating, "comment": comment or ""}
+            )
+    except IntegrityError:  # a concurrent first rating won: update it
+        feedback = Feedback.objects.get(student=student, course=course)
+        feedback.rating, feedback.comment = rating, comment or ""
+        feedback.save()
+        return feedback, False
+
+
+def block(teacher, course, student, reason=""):
+    """Block ``student`` from ``course`` -> :class:`CourseBlock`.
+
+    Removes the enrollment, and (after commit) the student's open sockets in the
+    course chat room when ``elearning_chat`` is installed.
+    """
+    _require_owner(teacher, course)
+    if not rules.is_student(student):
+        raise CourseActionInvalid(_("Only students can be blocked."), code="not_a_student")
+    try:
+        with transaction.atomic():
+            # The post_save receiver removes the enrollment and the chat sockets.
+            return CourseBlock.objects.create(course=course, student=student, reason=reason or "")
+    except IntegrityError:
+        raise CourseActionInvalid(
+            _("This student is already blocked from the course."), code="already_blocked"
+        ) from None
+
+
+def unblock(teacher, course, student):
+    """Lift a block; the student may enroll again (they are not re-enrolled)."""
+    _require_owner(teacher, course)
+    deleted, _details = CourseBlock.objects.filter(course=course, student=student).delete()
+    if not deleted:
+        raise CourseActionInvalid(_("This student is not blocked."), code="not_blocked")
