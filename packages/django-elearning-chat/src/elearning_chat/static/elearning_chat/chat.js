@@ -1,0 +1,605 @@
+/*
+ * django-elearning chat client (no framework, no build step).
+ *
+ * Mounts on every element with a [data-chat-room] attribute; the element holds the
+ * JSON configuration written by the room page (see elearning_chat/room.html):
+ *
+ *   wsPath      path of the room's WebSocket (/ws/chat/<room>/)
+ *   apiUrl      GET endpoint of the room's messages (?before=<id> pages back)
+ *   user        {id, username} of the signed-in user
+ *   canModerate show delete buttons
+ *   maxLength   longest accepted message body
+ *   historyLimit number of messages the server sends on connect
+ *   strings     translated user-facing texts
+ *
+ * Every text coming from the server is written with textContent, never innerHTML.
+ * The client picks wss:// on HTTPS pages, reconnects with exponential back-off
+ * and, after every reconnect, sends {"type": "resync", "after": <last id seen>}
+ * so nothing is missed; messages are de-duplicated by id and kept in id order.
+ *
+ * The running client is available as element.chatClient (state, socket, stop(),
+ * reconnectNow()), and the element fires "chat:state" and "chat:message" events.
+ */
+(function () {
+  "use strict";
+
+  // Close codes after which reconnecting cannot help (access withdrawn).
+  var TERMINAL_CLOSE_CODES = [4401, 4403, 4404];
+  var TYPING_SEND_EVERY_MS = 3000;
+  var TYPING_SHOW_MS = 5000;
+  var MAX_BACKOFF_MS = 30000;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function format(template, values) {
+    return String(template).replace(/%\((\w+)\)s/g, function (_, key) {
+      return values[key] === undefined ? "" : String(values[key]);
+    });
+  }
+
+  function sameDay(a, b) {
+    return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  }
+
+  function ChatClient(root) {
+    this.root = root;
+    this.config = JSON.parse(root.getAttribute("data-chat-room") || "{}");
+    this.strings = this.config.strings || {};
+    this.maxLength = this.config.maxLength || 2000;
+    this.historyLimit = this.config.historyLimit || 50;
+    this.user = this.config.user || {};
+    this.socket = null;
+    this.state = "idle";
+    this.lastId = 0;          // highest message id seen: what resync asks after
+    this.oldestId = null;     // lowest id shown: where "load older" continues
+    this.items = new Map();   // message id -> list item
+    this.typers = new Map();  // user id -> {name, timer}
+    this.attempt = 0;
+    this.retryTimer = null;
+    this.countdownTimer = null;
+    this.lastTypingSent = 0;
+    this.stopped = false;
+    this.everConnected = false;
+    this.lastSentBody = "";
+
+    var q = function (name) { return root.querySelector("[data-chat-" + name + "]"); };
+    this.list = q("messages");
+    this.scroller = q("scroller") || this.list;
+    this.empty = q("empty");
+    this.status = q("status");
+    this.statusText = q("status-text");
+    this.reconnectButton = q("reconnect");
+    this.form = q("form");
+    this.input = q("input");
+    this.sendButton = q("send");
+    this.counter = q("counter");
+    this.inputError = q("input-error");
+    this.alerts = q("alerts");
+    this.presenceList = q("presence");
+    this.presenceCount = q("presence-count");
+    this.typingLine = q("typing");
+    this.olderButton = q("older");
+    this.beginning = q("beginning");
+    this.jumpButton = q("jump");
+
+    this.bind();
+    this.updateCounter();
+    this.connect();
+  }
+
+  ChatClient.prototype.t = function (key, values) {
+    return format(this.strings[key] || key, values || {});
+  };
+
+  /* ---- connection ------------------------------------------------------ */
+
+  ChatClient.prototype.socketUrl = function () {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    return scheme + window.location.host + this.config.wsPath;
+  };
+
+  ChatClient.prototype.setState = function (state, detail) {
+    this.state = state;
+    this.root.setAttribute("data-chat-state", state);
+    if (this.status) {
+      this.status.className = "badge chat-status chat-status-" + state;
+    }
+    var texts = {
+      connecting: this.everConnected ? this.t("reconnecting_now") : this.t("connecting"),
+      connected: this.t("connected"),
+      reconnecting: this.t("reconnecting", { seconds: detail }),
+      offline: this.t("offline"),
+      closed: detail || this.t("closed")
+    };
+    if (this.statusText) this.statusText.textContent = texts[state] || state;
+    if (this.reconnectButton) this.reconnectButton.hidden = !(state === "reconnecting" || state === "offline");
+    var usable = state === "connected";
+    if (this.sendButton) this.sendButton.disabled = !usable;
+    if (this.input) this.input.setAttribute("aria-disabled", usable ? "false" : "true");
+    this.root.dispatchEvent(new CustomEvent("chat:state", { detail: { state: state } }));
+  };
+
+  ChatClient.prototype.connect = function () {
+    var self = this;
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.countdownTimer);
+    this.setState("connecting");
+    var socket;
+    try {
+      socket = new WebSocket(this.socketUrl());
+    } catch (err) {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    var opened = false;
+    socket.onopen = function () {
+      if (self.socket !== socket) return;
+      opened = true;
+      self.attempt = 0;
+      var reconnect = self.everConnected;
+      self.everConnected = true;
+      self.setState("connected");
+      // The server sends the latest history by itself; after a reconnect also ask
+      // for everything after the last message seen, so a long gap is filled.
+      if (reconnect && self.lastId) self.send({ type: "resync", after: self.lastId });
+    };
+    socket.onmessage = function (event) {
+      if (self.socket !== socket) return;
+      var frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (err) {
+        return;
+      }
+      self.handle(frame);
+    };
+    socket.onclose = function (event) {
+      if (self.socket !== socket) return;
+      self.socket = null;
+      self.clearTyping();
+      if (self.stopped) return;
+      if (TERMINAL_CLOSE_CODES.concat(self.config.closeCodes || []).indexOf(event.code) !== -1) {
+        self.finish(self.t("removed"));
+        return;
+      }
+      if (!opened) {
+        // The handshake failed: maybe the server is down, maybe access was withdrawn.
+        self.checkAccess();
+      }
+      self.scheduleReconnect();
+    };
+  };
+
+  ChatClient.prototype.checkAccess = function () {
+    var self = this;
+    if (!this.config.apiUrl || !window.fetch) return;
+    fetch(this.config.apiUrl + "?after=" + encodeURIComponent(this.lastId || 0), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (response.status === 401 || response.status === 403 || response.status === 404) {
+        self.finish(self.t("removed"));
+      }
+    }).catch(function () { /* network down: keep retrying */ });
+  };
+
+  ChatClient.prototype.scheduleReconnect = function () {
+    var self = this;
+    if (this.stopped) return;
+    if (navigator.onLine === false) {
+      this.setState("offline");
+      return; // the "online" event reconnects
+    }
+    // 0.5 s, 1 s, 2 s ... up to 30 s, with jitter so clients do not reconnect in step.
+    var base = Math.min(MAX_BACKOFF_MS, 500 * Math.pow(2, this.attempt));
+    var delay = Math.round(base / 2 + Math.random() * base / 2);
+    this.attempt += 1;
+    var due = Date.now() + delay;
+    var tick = function () {
+      self.setState("reconnecting", Math.max(1, Math.ceil((due - Date.now()) / 1000)));
+    };
+    tick();
+    clearInterval(this.countdownTimer);
+    this.countdownTimer = setInterval(tick, 1000);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(function () { self.connect(); }, delay);
+  };
+
+  ChatClient.prototype.reconnectNow = function () {
+    this.attempt = 0;
+    if (this.socket) this.socket.close();
+    else this.connect();
+  };
+
+  ChatClient.prototype.finish = function (message) {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.countdownTimer);
+    this.setState("closed", message);
+    // The server usually explained itself in an error frame just before closing.
+    if (!this.lastForbiddenAt || Date.now() - this.lastForbiddenAt > 3000) this.showAlert(message, "danger", false);
+    if (this.input) this.input.disabled = true;
+  };
+
+  ChatClient.prototype.stop = function () {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.countdownTimer);
+    if (this.socket) this.socket.close(1000);
+  };
+
+  ChatClient.prototype.send = function (frame) {
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  };
+
+  /* ---- incoming frames ------------------------------------------------- */
+
+  ChatClient.prototype.handle = function (frame) {
+    switch (frame.type) {
+      case "history": return this.onHistory(frame);
+      case "message": return this.onMessage(frame, true);
+      case "presence": return this.onPresence(frame);
+      case "typing": return this.onTyping(frame);
+      case "deleted": return this.onDeleted(frame);
+      case "error": return this.onError(frame);
+      default: return undefined;
+    }
+  };
+
+  ChatClient.prototype.onHistory = function (frame) {
+    var messages = frame.messages || [];
+    var firstLoad = this.items.size === 0;
+    var stick = this.nearBottom();
+    this.list.setAttribute("aria-busy", "true");
+    for (var i = 0; i < messages.length; i++) this.addMessage(messages[i], false);
+    this.list.setAttribute("aria-busy", "false");
+    if (firstLoad && this.olderButton && this.oldestId !== null && !this.olderExhausted) {
+      this.olderButton.hidden = messages.length < this.historyLimit;
+      if (this.beginning) this.beginning.hidden = !this.olderButton.hidden;
+    }
+    if (firstLoad || stick) this.scrollToBottom();
+    // A resync answer is paged: ask for the next page until the server says it is done.
+    if ((frame.has_more || frame.more) && messages.length) {
+      this.send({ type: "resync", after: this.lastId });
+    }
+  };
+
+  ChatClient.prototype.onMessage = function (message, live) {
+    var stick = this.nearBottom() || (message.author && message.author.id === this.user.id);
+    var added = this.addMessage(message, live);
+    if (!added) return;
+    if (message.author) this.stopTyping(message.author.id);
+    if (stick) this.scrollToBottom();
+    else if (this.jumpButton) this.jumpButton.hidden = false;
+    this.root.dispatchEvent(new CustomEvent("chat:message", { detail: message }));
+  };
+
+  ChatClient.prototype.onDeleted = function (frame) {
+    var item = this.items.get(frame.id);
+    if (!item) return;
+    item.remove();
+    this.items.delete(frame.id);
+    this.refreshEmpty();
+  };
+
+  ChatClient.prototype.onError = function (frame) {
+    var text = frame.detail || this.t("error_" + frame.code) || frame.code;
+    if ((frame.code === "rate_limited" || frame.code === "too_long") && this.input && !this.input.value) {
+      this.input.value = this.lastSentBody; // give the unsent text back
+      this.updateCounter();
+    }
+    if (frame.code === "forbidden") this.lastForbiddenAt = Date.now();
+    this.showAlert(text, frame.code === "forbidden" ? "danger" : "warning", true);
+  };
+
+  ChatClient.prototype.onPresence = function (frame) {
+    var users = frame.users || frame.members || [];
+    if (this.presenceCount) this.presenceCount.textContent = String(users.length);
+    if (!this.presenceList) return;
+    var seen = {};
+    var unique = [];
+    for (var i = 0; i < users.length; i++) {
+      var key = users[i].id !== undefined ? users[i].id : users[i].username;
+      if (!seen[key]) { seen[key] = true; unique.push(users[i]); }
+    }
+    unique.sort(function (a, b) { return String(a.username).localeCompare(String(b.username)); });
+    if (this.presenceCount) this.presenceCount.textContent = String(unique.length);
+    var items = [];
+    for (var j = 0; j < unique.length; j++) {
+      var li = el("li", "list-group-item d-flex align-items-center gap-2 px-2 py-1 border-0");
+      li.appendChild(this.avatar(unique[j], 24));
+      var name = el("span", "text-truncate", unique[j].username);
+      li.appendChild(name);
+      if (unique[j].id === this.user.id) li.appendChild(el("span", "badge text-bg-light border ms-auto", this.t("you")));
+      items.push(li);
+    }
+    this.presenceList.replaceChildren.apply(this.presenceList, items);
+  };
+
+  ChatClient.prototype.onTyping = function (frame) {
+    var who = frame.user || frame.author || {};
+    if (who.id === undefined || who.id === this.user.id) return;
+    var self = this;
+    var entry = this.typers.get(who.id);
+    if (entry) clearTimeout(entry.timer);
+    this.typers.set(who.id, {
+      name: who.username,
+      timer: setTimeout(function () { self.stopTyping(who.id); }, TYPING_SHOW_MS)
+    });
+    this.renderTyping();
+  };
+
+  ChatClient.prototype.stopTyping = function (userId) {
+    var entry = this.typers.get(userId);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.typers.delete(userId);
+    this.renderTyping();
+  };
+
+  ChatClient.prototype.clearTyping = function () {
+    this.typers.forEach(function (entry) { clearTimeout(entry.timer); });
+    this.typers.clear();
+    this.renderTyping();
+  };
+
+  ChatClient.prototype.renderTyping = function () {
+    if (!this.typingLine) return;
+    var names = [];
+    this.typers.forEach(function (entry) { names.push(entry.name); });
+    var text = "";
+    if (names.length === 1) text = this.t("typing_one", { name: names[0] });
+    else if (names.length === 2) text = this.t("typing_two", { first: names[0], second: names[1] });
+    else if (names.length > 2) text = this.t("typing_many", { count: names.length });
+    this.typingLine.textContent = text;
+  };
+
+  /* ---- rendering ------------------------------------------------------- */
+
+  ChatClient.prototype.avatar = function (person, size) {
+    var node;
+    if (person && person.avatar_url) {
+      node = el("img", "rounded-circle object-fit-cover flex-shrink-0");
+      node.src = person.avatar_url;
+      node.alt = this.t("avatar_alt", { name: person.username });
+      node.width = size;
+      node.height = size;
+    } else {
+      node = el("span", "chat-avatar rounded-circle flex-shrink-0", ((person && person.username) || "?").charAt(0).toUpperCase());
+      node.setAttribute("role", "img");
+      node.setAttribute("aria-label", this.t("avatar_alt", { name: (person && person.username) || "?" }));
+      node.style.width = size + "px";
+      node.style.height = size + "px";
+      node.style.fontSize = Math.round(size * 0.45) + "px";
+    }
+    return node;
+  };
+
+  ChatClient.prototype.timeNode = function (iso) {
+    var node = el("time", "chat-time small text-body-secondary");
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return node;
+    node.dateTime = iso;
+    var opts = { hour: "2-digit", minute: "2-digit" };
+    if (!sameDay(date, new Date())) { opts.day = "numeric"; opts.month = "short"; }
+    node.textContent = date.toLocaleString(undefined, opts);
+    node.title = date.toLocaleString();
+    return node;
+  };
+
+  ChatClient.prototype.render = function (message) {
+    var author = message.author || {};
+    var mine = author.id === this.user.id;
+    var li = el("li", "chat-message d-flex gap-2 px-2 py-2" + (mine ? " chat-message-mine" : ""));
+    li.setAttribute("data-id", String(message.id));
+    li.appendChild(this.avatar(author, 36));
+    var body = el("div", "chat-message-body flex-grow-1");
+    var head = el("div", "d-flex flex-wrap align-items-baseline gap-2");
+    head.appendChild(el("strong", "chat-author", author.username || this.t("unknown")));
+    head.appendChild(this.timeNode(message.created_at));
+    if (this.config.canModerate) {
+      var self = this;
+      var del = el("button", "btn btn-link btn-sm text-danger p-0 ms-auto chat-delete", this.t("delete"));
+      del.type = "button";
+      del.setAttribute("aria-label", this.t("delete_label", { name: author.username || "" }));
+      del.addEventListener("click", function () {
+        if (window.confirm(self.t("delete_confirm"))) self.send({ type: "delete", id: message.id });
+      });
+      head.appendChild(del);
+    }
+    body.appendChild(head);
+    body.appendChild(el("p", "chat-text mb-0", message.body));
+    li.appendChild(body);
+    return li;
+  };
+
+  ChatClient.prototype.addMessage = function (message, live) {
+    if (!message || typeof message.id !== "number" || this.items.has(message.id)) return false;
+    var item = this.render(message);
+    if (!live) item.classList.add("chat-message-history");
+    // Keep id order: usually an append, a walk back only for late (resync) pages.
+    var before = null;
+    var node = this.list.lastElementChild;
+    while (node && Number(node.getAttribute("data-id")) > message.id) {
+      before = node;
+      node = node.previousElementSibling;
+    }
+    this.list.insertBefore(item, before);
+    this.items.set(message.id, item);
+    if (message.id > this.lastId) this.lastId = message.id;
+    if (this.oldestId === null || message.id < this.oldestId) this.oldestId = message.id;
+    this.refreshEmpty();
+    return true;
+  };
+
+  ChatClient.prototype.refreshEmpty = function () {
+    if (this.empty) this.empty.hidden = this.items.size > 0;
+  };
+
+  ChatClient.prototype.nearBottom = function () {
+    var s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
+  };
+
+  ChatClient.prototype.scrollToBottom = function () {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    if (this.jumpButton) this.jumpButton.hidden = true;
+  };
+
+  ChatClient.prototype.showAlert = function (text, level, dismissAfter) {
+    if (!this.alerts) return;
+    var box = el("div", "alert alert-" + level + " alert-dismissible py-2 mb-2 small");
+    box.setAttribute("role", "alert");
+    box.appendChild(el("span", null, text));
+    var close = el("button", "btn-close py-2");
+    close.type = "button";
+    close.setAttribute("aria-label", this.t("close"));
+    close.addEventListener("click", function () { box.remove(); });
+    box.appendChild(close);
+    this.alerts.appendChild(box);
+    while (this.alerts.children.length > 3) this.alerts.firstElementChild.remove();
+    if (dismissAfter) setTimeout(function () { box.remove(); }, 8000);
+  };
+
+  /* ---- load older ------------------------------------------------------ */
+
+  ChatClient.prototype.loadOlder = function () {
+    var self = this;
+    if (!this.config.apiUrl || this.oldestId === null || this.loadingOlder) return;
+    this.loadingOlder = true;
+    this.olderButton.disabled = true;
+    this.olderButton.textContent = this.t("loading");
+    var previousHeight = this.scroller.scrollHeight;
+    var previousTop = this.scroller.scrollTop;
+    fetch(this.config.apiUrl + "?before=" + encodeURIComponent(this.oldestId), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (data) {
+      var results = Array.isArray(data) ? data : (data.results || []);
+      self.list.setAttribute("aria-busy", "true");
+      for (var i = 0; i < results.length; i++) self.addMessage(results[i], false);
+      self.list.setAttribute("aria-busy", "false");
+      // Keep what the reader was looking at in place.
+      self.scroller.scrollTop = previousTop + (self.scroller.scrollHeight - previousHeight);
+      var done = !results.length || (!Array.isArray(data) && !data.next);
+      if (done) {
+        self.olderExhausted = true;
+        self.olderButton.hidden = true;
+        if (self.beginning) self.beginning.hidden = false;
+      }
+    }).catch(function () {
+      self.showAlert(self.t("older_failed"), "warning", true);
+    }).then(function () {
+      self.loadingOlder = false;
+      self.olderButton.disabled = false;
+      self.olderButton.textContent = self.t("load_older");
+    });
+  };
+
+  /* ---- composing ------------------------------------------------------- */
+
+  ChatClient.prototype.updateCounter = function () {
+    if (!this.input) return;
+    var length = this.input.value.trim().length;
+    var over = length > this.maxLength;
+    if (this.counter) {
+      this.counter.textContent = this.t("counter", { count: length, max: this.maxLength });
+      this.counter.classList.toggle("text-danger", over);
+    }
+    this.input.classList.toggle("is-invalid", over);
+    this.input.setAttribute("aria-invalid", over ? "true" : "false");
+    if (this.inputError) this.inputError.textContent = over ? this.t("too_long", { max: this.maxLength }) : "";
+  };
+
+  ChatClient.prototype.submit = function () {
+    var body = this.input.value.trim();
+    if (!body) {
+      this.input.focus();
+      return;
+    }
+    if (body.length > this.maxLength) {
+      this.updateCounter();
+      return;
+    }
+    if (!this.send({ type: "message", body: body })) {
+      this.showAlert(this.t("not_connected"), "warning", true);
+      return;
+    }
+    this.lastSentBody = body;
+    this.lastTypingSent = 0;
+    this.input.value = "";
+    this.updateCounter();
+    this.input.focus();
+  };
+
+  ChatClient.prototype.bind = function () {
+    var self = this;
+    if (this.form) {
+      this.form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        self.submit();
+      });
+    }
+    if (this.input) {
+      this.input.setAttribute("maxlength", String(this.maxLength + 1000));
+      this.input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          self.submit();
+        }
+      });
+      this.input.addEventListener("input", function () {
+        self.updateCounter();
+        var now = Date.now();
+        if (self.input.value.trim() && now - self.lastTypingSent > TYPING_SEND_EVERY_MS) {
+          if (self.send({ type: "typing" })) self.lastTypingSent = now;
+        }
+      });
+    }
+    if (this.olderButton) this.olderButton.addEventListener("click", function () { self.loadOlder(); });
+    if (this.reconnectButton) this.reconnectButton.addEventListener("click", function () { self.reconnectNow(); });
+    if (this.jumpButton) this.jumpButton.addEventListener("click", function () { self.scrollToBottom(); });
+    this.scroller.addEventListener("scroll", function () {
+      if (self.jumpButton && self.nearBottom()) self.jumpButton.hidden = true;
+    });
+    window.addEventListener("online", function () {
+      if (!self.stopped && !self.socket) { self.attempt = 0; self.connect(); }
+    });
+    window.addEventListener("offline", function () {
+      if (self.socket) self.socket.close();
+    });
+    window.addEventListener("pagehide", function () { self.stop(); });
+    window.addEventListener("pageshow", function (event) {
+      // Back/forward cache: the page comes back without its socket.
+      if (event.persisted && self.stopped && self.state !== "closed") {
+        self.stopped = false;
+        self.attempt = 0;
+        self.connect();
+      }
+    });
+  };
+
+  function mountAll() {
+    var roots = document.querySelectorAll("[data-chat-room]");
+    for (var i = 0; i < roots.length; i++) {
+      if (!roots[i].chatClient) roots[i].chatClient = new ChatClient(roots[i]);
+    }
+  }
+
+  window.ElearningChat = { ChatClient: ChatClient, mountAll: mountAll };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
+  else mountAll();
+})();

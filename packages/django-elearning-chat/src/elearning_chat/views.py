@@ -1,0 +1,172 @@
+"""The chat pages: the room list and a room.
+
+Both need a signed-in user. Access to a room is decided by the configured room
+policy (``ELEARNING_CHAT["ROOM_POLICY"]``); a refusal renders a 403 page that says so.
+Subclass the views (and point your URL conf at the subclasses) to change the context
+or the templates.
+"""
+
+import datetime
+import json
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.generic import TemplateView
+
+from .conf import app_settings, get_room_policy
+from .models import ROOM_SLUG_PATTERN, Connection, Message, Room
+
+LOBBY = "lobby"
+_slug_re = re.compile(rf"^{ROOM_SLUG_PATTERN}\Z")
+
+
+def messages_api_url(room_slug):
+    """URL of the room's message history endpoint, or "" when the API is not mounted."""
+    try:
+        return reverse("elearning_chat_api:room-messages", kwargs={"slug": room_slug})
+    except NoReverseMatch:
+        return ""
+
+
+class RoomListView(LoginRequiredMixin, TemplateView):
+    """The lobby and the rooms the policy lists for the user (titles of rooms already
+    created come from the database), with their latest message and how many people
+    are in each right now: two queries for any number of rooms, plus the policy's."""
+
+    template_name = "elearning_chat/room_list.html"
+
+    def get_rooms(self):
+        policy = get_room_policy()
+        user = self.request.user
+        rooms = [(LOBBY, policy.get_room_title(LOBBY))] if policy.can_join(user, LOBBY) else []
+        seen = {LOBBY}
+        for slug, title in policy.visible_rooms(user):
+            if slug not in seen and _slug_re.match(slug):
+                seen.add(slug)
+                rooms.append((slug, title))
+        return rooms
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rooms = self.get_rooms()
+        slugs = [slug for slug, _ in rooms]
+        latest = Message.objects.visible().filter(room=OuterRef("pk")).order_by("-id")
+        username_field = get_user_model().USERNAME_FIELD
+        stored = {
+            room.slug: room
+            for room in Room.objects.filter(slug__in=slugs).annotate(
+                last_body=Subquery(latest.values("body")[:1]),
+                last_at=Subquery(latest.values("created_at")[:1]),
+                last_author=Subquery(latest.values(f"author__{username_field}")[:1]),
+            )
+        }
+        fresh = timezone.now() - datetime.timedelta(seconds=app_settings.PRESENCE_TTL)
+        online = dict(
+            Connection.objects.filter(room_slug__in=slugs, seen_at__gte=fresh)
+            .values_list("room_slug")
+            .annotate(n=Count("user", distinct=True))
+            .order_by()
+        )
+        context["rooms"] = [
+            {
+                "slug": slug,
+                "title": getattr(stored.get(slug), "title", None) or title,
+                "url": reverse("elearning_chat:room", kwargs={"room": slug}),
+                "is_lobby": slug == LOBBY,
+                "last_body": getattr(stored.get(slug), "last_body", None),
+                "last_at": getattr(stored.get(slug), "last_at", None),
+                "last_author": getattr(stored.get(slug), "last_author", None),
+                "online": online.get(slug, 0),
+            }
+            for slug, title in rooms
+        ]
+        return context
+
+
+class RoomView(LoginRequiredMixin, TemplateView):
+    """One room: history, presence and the composer, driven by ``chat.js``."""
+
+    template_name = "elearning_chat/room.html"
+    forbidden_template_name = "elearning_chat/forbidden.html"
+    #: Where the room's WebSocket is routed (see ``elearning_chat.routing``).
+    websocket_path = "/ws/chat/{room}/"
+
+    def get(self, request, *args, **kwargs):
+        slug = kwargs["room"]
+        if not _slug_re.match(slug):
+            raise Http404(gettext("No such room."))
+        policy = get_room_policy()
+        if not policy.can_join(request.user, slug):
+            title = policy.get_room_title(slug)
+            return render(
+                request, self.forbidden_template_name, {"room_slug": slug, "room_title": title}, status=403
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        slug = kwargs["room"]
+        policy = get_room_policy()
+        user = self.request.user
+        stored = Room.objects.filter(slug=slug).values_list("title", flat=True).first()
+        title = stored or policy.get_room_title(slug)
+        can_moderate = policy.can_moderate(user, slug)
+        context.update(
+            room_slug=slug,
+            room_title=title,
+            can_moderate=can_moderate,
+            max_length=app_settings.MAX_MESSAGE_LENGTH,
+            chat_config={
+                "room": slug,
+                "wsPath": self.websocket_path.format(room=slug),
+                "apiUrl": messages_api_url(slug),
+                "user": {"id": user.pk, "username": user.get_username()},
+                "canModerate": can_moderate,
+                "maxLength": app_settings.MAX_MESSAGE_LENGTH,
+                "historyLimit": app_settings.HISTORY_LENGTH,
+                "closeCodes": [app_settings.REMOVED_CLOSE_CODE],
+                "strings": self.get_strings(),
+            },
+        )
+        # Written into an HTML attribute: autoescaping makes it safe there.
+        context["chat_config_json"] = json.dumps(context["chat_config"])
+        return context
+
+    def get_strings(self):
+        """Texts of the JS client, translated on the server (``%(name)s`` placeholders)."""
+        return {
+            "connecting": gettext("Connecting…"),
+            "reconnecting_now": gettext("Reconnecting…"),
+            "connected": gettext("Connected"),
+            "reconnecting": gettext("Connection lost. Retrying in %(seconds)s s…"),
+            "offline": gettext("You are offline"),
+            "closed": gettext("Disconnected"),
+            "removed": gettext("You no longer have access to this room."),
+            "not_connected": gettext("Not connected: your message was not sent. Wait for the connection to return."),
+            "typing_one": gettext("%(name)s is typing…"),
+            "typing_two": gettext("%(first)s and %(second)s are typing…"),
+            "typing_many": gettext("%(count)s people are typing…"),
+            "you": gettext("you"),
+            "unknown": gettext("Unknown user"),
+            "avatar_alt": gettext("%(name)s's picture"),
+            "delete": gettext("Delete"),
+            "delete_label": gettext("Delete message from %(name)s"),
+            "delete_confirm": gettext("Delete this message for everyone?"),
+            "close": gettext("Close"),
+            "loading": gettext("Loading…"),
+            "load_older": gettext("Load older messages"),
+            "older_failed": gettext("Could not load older messages. Try again."),
+            "counter": gettext("%(count)s / %(max)s"),
+            "too_long": gettext("Messages can be at most %(max)s characters long."),
+            "error_too_long": gettext("That message is too long."),
+            "error_rate_limited": gettext("You are sending messages too fast; wait a few seconds."),
+            "error_bad_request": gettext("The server did not understand that request."),
+            "error_forbidden": gettext("You are not allowed to do that."),
+        }
