@@ -13,9 +13,11 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 import elearning_chat.routing  # noqa: E402
 import elearning_courses.routing  # noqa: E402
+from demo.consumers import RejectConsumer  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -25,6 +27,7 @@ application = ProtocolTypeRouter(
                 URLRouter(
                     elearning_chat.routing.websocket_urlpatterns
                     + elearning_courses.routing.websocket_urlpatterns
+                    + [re_path(r"", RejectConsumer.as_asgi())]
                 )
             )
         ),

@@ -21,7 +21,7 @@ STUDENTS = [
 
 
 class Command(BaseCommand):
-    help = "Load demo users (password: %s) and demo content." % DEMO_PASSWORD
+    help = f"Load demo users (password: {DEMO_PASSWORD}) and demo content."
 
     @transaction.atomic
     def handle(self, *args, **options):
