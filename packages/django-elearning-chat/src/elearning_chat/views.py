@@ -30,7 +30,7 @@ _slug_re = re.compile(rf"^{ROOM_SLUG_PATTERN}\Z")
 def messages_api_url(room_slug):
     """URL of the room's message history endpoint, or "" when the API is not mounted."""
     try:
-        return reverse("elearning_chat_api:room-messages", kwargs={"slug": room_slug})
+        return reverse("elearning_chat_api:message-list", kwargs={"slug": room_slug})
     except NoReverseMatch:
         return ""
 
