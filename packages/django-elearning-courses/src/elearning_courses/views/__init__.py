@@ -1,0 +1,20 @@
+"""Views of the course pages, one module per area.
+
+Each view loads what it needs and asks :mod:`elearning_courses.rules` who may
+see or do what; changes go through :mod:`elearning_courses.services`, which the
+REST API uses as well, so the rules are the same everywhere.
+"""
+
+from .catalog import CatalogView, MyCoursesView
+from .courses import CourseCreateView, CourseDeleteView, CourseDetailView, CourseUpdateView, FeedbackView
+from .enrollment import enroll, unenroll
+from .materials import MaterialDeleteView, MaterialUploadView, material_download
+from .notifications import NotificationListView, NotificationReadAllView, NotificationReadView
+from .students import BlockedListView, BlockView, StudentListView, UnblockView
+
+__all__ = [
+    "CatalogView", "MyCoursesView", "CourseCreateView", "CourseDeleteView", "CourseDetailView",
+    "CourseUpdateView", "FeedbackView", "enroll", "unenroll", "MaterialDeleteView",
+    "MaterialUploadView", "material_download", "NotificationListView", "NotificationReadAllView",
+    "NotificationReadView", "BlockedListView", "BlockView", "StudentListView", "UnblockView",
+]

@@ -1,0 +1,61 @@
+"""The course catalog and the "my courses" page."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views.generic import ListView
+
+from ..conf import app_settings
+from ..forms import CourseSearchForm
+from ..models import Course
+
+
+class CatalogView(ListView):
+    """Every course, newest first, searchable with ``?q=`` and paginated.
+
+    Two queries whatever the page size: the count and the page's rows, with
+    ``enrollment_count``, ``average_rating`` and the teacher in the same query.
+    """
+
+    template_name = "elearning_courses/course_list.html"
+    context_object_name = "courses"
+
+    def get_paginate_by(self, queryset):
+        return app_settings.CATALOG_PAGE_SIZE
+
+    def get_queryset(self):
+        self.search_form = CourseSearchForm(self.request.GET or None)
+        self.search_query = ""
+        if self.search_form.is_valid():
+            self.search_query = self.search_form.cleaned_data["q"].strip()
+        return Course.objects.search(self.search_query).with_stats().order_by("-created_at", "-id")
+
+    def paginate_queryset(self, queryset, page_size):
+        # An out-of-range or non-numeric ?page= shows the last / first page, never a 404.
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        from urllib.parse import urlencode
+
+        kwargs.update(
+            search_form=self.search_form,
+            search_query=self.search_query,
+            pagination_query=urlencode({"q": self.search_query}) if self.search_query else "",
+        )
+        return super().get_context_data(**kwargs)
+
+
+class MyCoursesView(LoginRequiredMixin, CatalogView):
+    """``/courses/mine/``: the courses a student is enrolled in, or a teacher teaches."""
+
+    template_name = "elearning_courses/my_courses.html"
+
+    def get_queryset(self):
+        self.search_form, self.search_query = CourseSearchForm(), ""
+        user = self.request.user
+        courses = Course.objects.all()
+        if getattr(user, "role", None) == "teacher":
+            courses = courses.taught_by(user)
+        else:
+            courses = courses.enrolled_by(user)
+        return courses.with_stats().order_by("-created_at", "-id")

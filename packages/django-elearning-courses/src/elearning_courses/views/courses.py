@@ -1,0 +1,134 @@
+"""A course's page, and creating, editing and deleting courses."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, UpdateView
+from django.views.generic.edit import FormView
+from elearning_users.mixins import TeacherRequiredMixin
+
+from .. import rules, services
+from ..forms import CourseForm, FeedbackForm
+from ..models import Course, CourseMaterial, Feedback
+from .mixins import OwnedCourseMixin, get_course
+
+#: Feedback shown on a course page (newest first).
+FEEDBACK_SHOWN = 50
+
+
+class CourseDetailView(TemplateView):
+    """Description, teacher, materials (for those allowed), feedback and actions."""
+
+    template_name = "elearning_courses/course_detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.course = get_course(kwargs["pk"], Course.objects.with_stats())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        user, course = self.request.user, self.course
+        access = {
+            "is_owner": rules.can_edit_course(user, course),
+            "is_enrolled": rules.is_enrolled(user, course),
+            "is_blocked": rules.is_student(user) and rules.is_blocked(user, course),
+            "can_view_materials": rules.can_view_materials(user, course),
+            "can_enroll": rules.can_enroll(user, course),
+            "can_rate": rules.can_rate(user, course),
+            "can_chat": rules.can_join_course_room(user, course),
+        }
+        my_feedback = None
+        if access["can_rate"]:
+            my_feedback = Feedback.objects.filter(student=user, course=course).first()
+            if "feedback_form" not in kwargs:
+                initial = {"rating": my_feedback.rating, "comment": my_feedback.comment} if my_feedback else {}
+                kwargs["feedback_form"] = FeedbackForm(initial=initial)
+        materials = []
+        if access["can_view_materials"]:
+            materials = list(CourseMaterial.objects.filter(course=course).order_by("-uploaded_at", "-id"))
+        kwargs.update(
+            access,
+            course=course,
+            materials=materials,
+            material_count=len(materials) if access["can_view_materials"] else course.materials.count(),
+            feedback_list=list(
+                Feedback.objects.filter(course=course).select_related("student")[:FEEDBACK_SHOWN]
+            ),
+            my_feedback=my_feedback,
+            star_range=range(1, 6),
+            chat_room=course.chat_room,
+        )
+        return super().get_context_data(**kwargs)
+
+
+class FeedbackView(CourseDetailView):
+    """POST target of the feedback form; an invalid form re-renders the course page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(self.course.get_absolute_url())
+        if not rules.can_rate(request.user, self.course):
+            raise PermissionDenied(_("Only students enrolled in this course can rate it."))
+        form = FeedbackForm(request.POST)
+        if form.is_valid():
+            try:
+                _feedback, created = services.save_feedback(
+                    request.user, self.course,
+                    rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"],
+                )
+            except ValidationError as error:  # CourseActionInvalid
+                form.add_error("rating", error)
+            else:
+                messages.success(
+                    request, _("Thank you for your feedback!") if created else _("Your feedback was updated.")
+                )
+                return redirect(self.course.get_absolute_url() + "#feedback-heading")
+        messages.error(request, _("Please correct the errors in your feedback."))
+        return self.render_to_response(self.get_context_data(feedback_form=form))
+
+
+class CourseCreateView(TeacherRequiredMixin, FormView):
+    form_class = CourseForm
+    template_name = "elearning_courses/course_form.html"
+
+    def form_valid(self, form):
+        course = services.create_course(self.request.user, **form.cleaned_data)
+        messages.success(self.request, _("The course “%(title)s” was created.") % {"title": course.title})
+        return redirect(course.get_absolute_url())
+
+
+class CourseUpdateView(OwnedCourseMixin, UpdateView):
+    form_class = CourseForm
+    template_name = "elearning_courses/course_form.html"
+
+    def get_object(self, queryset=None):
+        return self.course
+
+    def form_valid(self, form):
+        course = services.update_course(self.request.user, self.course, **form.cleaned_data)
+        messages.success(self.request, _("Your changes were saved."))
+        return redirect(course.get_absolute_url())
+
+
+class CourseDeleteView(OwnedCourseMixin, TemplateView):
+    template_name = "elearning_courses/confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        kwargs.update(
+            heading=_("Delete “%(title)s”?") % {"title": self.course.title},
+            message=_(
+                "The course, its materials, enrollments and feedback are deleted for good. "
+                "This cannot be undone."
+            ),
+            cancel_url=self.course.get_absolute_url(),
+        )
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        title = self.course.title
+        services.delete_course(request.user, self.course)
+        messages.success(request, _("The course “%(title)s” was deleted.") % {"title": title})
+        return redirect("elearning_courses:my_courses")

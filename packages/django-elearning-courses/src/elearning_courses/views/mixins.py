@@ -1,0 +1,48 @@
+"""Shared pieces of the course pages: loading a course and checking its owner."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .. import rules
+from ..models import Course
+
+
+def get_course(pk, queryset=None):
+    """The course with primary key ``pk`` (with its teacher), or 404."""
+    queryset = queryset if queryset is not None else Course.objects.select_related("teacher")
+    return get_object_or_404(queryset, pk=pk)
+
+
+class OwnedCourseMixin(LoginRequiredMixin):
+    """Pages only the course's teacher may open.
+
+    Anonymous visitors go to the log-in page, an unknown course is a 404, and
+    everybody else gets a 403: the course itself is public, so saying it
+    exists leaks nothing.
+    """
+
+    course_url_kwarg = "pk"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.course = get_course(kwargs[self.course_url_kwarg])
+        if not rules.can_edit_course(request.user, self.course):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("course", self.course)
+        return super().get_context_data(**kwargs)
+
+
+def safe_next(request, default):
+    """The ``next`` POST/GET parameter when it points at this site, else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
