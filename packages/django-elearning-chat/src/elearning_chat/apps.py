@@ -7,3 +7,6 @@ class ElearningChatConfig(AppConfig):
     label = "elearning_chat"
     verbose_name = _("E-learning chat")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)

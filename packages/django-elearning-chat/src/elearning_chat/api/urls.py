@@ -1,3 +1,10 @@
+from django.urls import path
+
+from .views import MessageListView, RoomListView
+
 app_name = "elearning_chat_api"
 
-urlpatterns = []
+urlpatterns = [
+    path("rooms/", RoomListView.as_view(), name="room-list"),
+    path("rooms/<slug:slug>/messages/", MessageListView.as_view(), name="message-list"),
+]

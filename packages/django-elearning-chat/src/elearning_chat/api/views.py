@@ -1,0 +1,94 @@
+"""Read-only chat API: the rooms a user may join and a room's message history."""
+
+from django.http import Http404
+from rest_framework import permissions
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from ..conf import app_settings, get_room_policy
+from ..models import Message, Room
+from .serializers import MessageQuerySerializer, MessageSerializer, RoomSerializer
+
+
+def room_entries(request, user):
+    """``(slug, title)`` of the lobby and the policy's extra rooms, titles from the database."""
+    policy = get_room_policy()
+    rooms = [("lobby", policy.get_room_title("lobby"))] if policy.can_join(user, "lobby") else []
+    rooms += [room for room in policy.visible_rooms(user) if room[0] != "lobby"]
+    stored = dict(Room.objects.filter(slug__in=[slug for slug, _ in rooms]).values_list("slug", "title"))
+    return [(slug, stored.get(slug) or title) for slug, title in rooms]
+
+
+class RoomListView(GenericAPIView):
+    """Rooms the current user may join: the lobby plus the room policy's ``visible_rooms``."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = RoomSerializer
+    pagination_class = None
+
+    def get(self, request):
+        results = [
+            {
+                "slug": slug,
+                "title": title,
+                "messages_url": request.build_absolute_uri(f"{request.path}{slug}/messages/"),
+                "websocket_path": f"/ws/chat/{slug}/",
+            }
+            for slug, title in room_entries(request, request.user)
+        ]
+        data = RoomSerializer(results, many=True).data
+        return Response({"count": len(data), "next": None, "previous": None, "results": data})
+
+
+class MessageListView(GenericAPIView):
+    """Stored messages of a room, newest first, ``API_PAGE_SIZE`` per page.
+
+    ``?before=<id>``: the page of messages just older than ``id``, newest first.
+    ``?after=<id>``: the oldest messages newer than ``id``, oldest first (catch-up).
+    ``next`` continues in the same direction, ``previous`` goes the other way. Deleted messages are never listed. A user the room policy
+    refuses gets 403.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MessageSerializer
+    pagination_class = None
+
+    def get(self, request, slug):
+        if len(slug) > 64:
+            raise Http404
+        if not get_room_policy().can_join(request.user, slug):
+            raise PermissionDenied("You may not read this room.")
+        query = MessageQuerySerializer(data=request.query_params)
+        if not query.is_valid():
+            raise ValidationError(query.errors)
+        before = query.validated_data.get("before")
+        after = query.validated_data.get("after")
+        size = app_settings.API_PAGE_SIZE
+        qs = Message.objects.visible().filter(room__slug=slug)
+        if before is not None:
+            qs = qs.filter(id__lt=before)
+        if after is not None:
+            qs = qs.filter(id__gt=after)
+        ascending = after is not None and before is None
+        rows = list(qs.select_related("author").order_by("id" if ascending else "-id")[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        count = len(rows) if not more else qs.count()
+        url = request.build_absolute_uri()
+
+        def link(param, pk):
+            return replace_query_param(
+                remove_query_param(url, "after" if param == "before" else "before"), param, pk
+            )
+
+        following = previous = None
+        if rows and ascending:  # catch-up: continue towards newer messages
+            following = link("after", rows[-1].pk) if more else None
+            previous = link("before", rows[0].pk)
+        elif rows:  # history: continue towards older messages
+            following = link("before", rows[-1].pk) if more else None
+            previous = link("after", rows[0].pk) if before is not None else None
+        serializer = MessageSerializer(rows, many=True, context={"room_slug": slug})
+        return Response({"count": count, "next": following, "previous": previous, "results": serializer.data})

@@ -1,0 +1,67 @@
+"""Settings of the chat app, read lazily from ``settings.ELEARNING_CHAT``.
+
+Every attribute of :data:`app_settings` looks the value up at access time, so
+``override_settings`` and per-site configuration work without reloads. The room
+policy instance is cached and dropped whenever ``ELEARNING_CHAT`` changes.
+"""
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+DEFAULTS = {
+    # Dotted path of the room access policy (see elearning_chat.policies.BaseRoomPolicy).
+    "ROOM_POLICY": "elearning_chat.policies.DefaultRoomPolicy",
+    # Longest accepted message body, in characters (after trimming).
+    "MAX_MESSAGE_LENGTH": 2000,
+    # Per-user rate limit: at most RATE_LIMIT_MESSAGES messages in RATE_LIMIT_SECONDS,
+    # counted over every room and every socket of the user.
+    "RATE_LIMIT_MESSAGES": 10,
+    "RATE_LIMIT_SECONDS": 10,
+    # Messages sent in the ``history`` frame right after connecting.
+    "HISTORY_LENGTH": 50,
+    # Largest page of a ``history`` frame answering ``resync``.
+    "RESYNC_PAGE_SIZE": 100,
+    # Page size of GET /api/chat/rooms/<slug>/messages/.
+    "API_PAGE_SIZE": 50,
+    # Each server process refreshes its presence rows this often (seconds) ...
+    "PRESENCE_HEARTBEAT": 15,
+    # ... and rows not refreshed for this long (a dead process) no longer count.
+    "PRESENCE_TTL": 45,
+    # A user's ``typing`` frames are relayed at most once per this many seconds.
+    "TYPING_INTERVAL": 2,
+    # WebSocket close code sent to a user removed from a room (policy revoked, blocked).
+    "REMOVED_CLOSE_CODE": 4403,
+}
+
+
+class AppSettings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown ELEARNING_CHAT setting: {name}")
+        user_settings = getattr(settings, "ELEARNING_CHAT", {}) or {}
+        if not isinstance(user_settings, dict):
+            return DEFAULTS[name]
+        return user_settings.get(name, DEFAULTS[name])
+
+
+app_settings = AppSettings()
+
+_policy = None
+
+
+def get_room_policy():
+    """Return the configured room policy (an instance, created once per settings)."""
+    global _policy
+    if _policy is None:
+        _policy = import_string(app_settings.ROOM_POLICY)()
+    return _policy
+
+
+def _clear_cache(*, setting, **kwargs):
+    global _policy
+    if setting == "ELEARNING_CHAT":
+        _policy = None
+
+
+setting_changed.connect(_clear_cache)

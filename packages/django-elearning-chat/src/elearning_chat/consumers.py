@@ -1,0 +1,166 @@
+"""The chat WebSocket consumer (protocol: docs/websocket.rst)."""
+
+import json
+import time
+import uuid
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from . import services
+from .conf import app_settings
+from .frames import encode, error, user_dict
+from .hub import SERVER_ID, get_registry
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    """One socket in one room. Broadcasts reach it through the process's room hub."""
+
+    room = None
+    hub = None
+
+    async def connect(self):
+        self.room_slug = self.scope["url_route"]["kwargs"]["room"]
+        self.user = self.scope.get("user")
+        self.ready = False
+        self.pending = []
+        self.removed = False
+        self.last_typing = 0.0
+        # Presence row key: the consumer's channel when a layer is configured.
+        self.connection_id = getattr(self, "channel_name", None) or uuid.uuid4().hex
+        if self.user is None or not self.user.is_authenticated:
+            await self.close()  # handshake rejected (HTTP 403)
+            return
+        self.room = await database_sync_to_async(services.join)(self.user, self.room_slug)
+        if self.room is None:
+            await self.close()
+            return
+        await self.accept()
+        registry = get_registry()
+        # Subscribe before reading the history: a message stored meanwhile is buffered
+        # (see deliver) instead of lost.
+        self.hub = await registry.join(self.room_slug, self)
+        messages = await database_sync_to_async(self._enter)()
+        await self.send(text_data=encode({"type": "history", "messages": messages, "has_more": False}))
+        last_id = messages[-1]["id"] if messages else 0
+        for message_id, frame in self.pending:
+            if message_id is None or message_id > last_id:
+                await self.send(text_data=frame)
+        self.pending = None
+        self.ready = True
+        await registry.broadcast(self.room_slug, {"type": "chat.presence"})
+
+    def _enter(self):
+        services.add_connection(self.user, self.room_slug, SERVER_ID, self.connection_id)
+        return services.history(self.room, limit=app_settings.HISTORY_LENGTH)[0]
+
+    async def disconnect(self, code):
+        if self.hub is None:
+            return
+        registry = get_registry()
+        await registry.leave(self.room_slug, self)
+        self.hub = None
+        await database_sync_to_async(services.remove_connection)(self.connection_id)
+        await registry.broadcast(self.room_slug, {"type": "chat.presence"})
+
+    # Called by the hub -------------------------------------------------------------
+
+    async def deliver(self, frame, message_id=None):
+        """Write an already-serialized broadcast frame to this socket."""
+        if self.removed:
+            return
+        if not self.ready:
+            self.pending.append((message_id, frame))
+            return
+        await self.send(text_data=frame)
+
+    async def remove(self, code):
+        """Close this socket: its user was removed from the room."""
+        if self.removed:
+            return
+        self.removed = True
+        await self.send(text_data=error("forbidden", _("You were removed from this room.")))
+        await self.close(code)
+
+    # Client frames -----------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.removed:
+            return
+        if text_data is None:
+            return await self.send_error("bad_request", _("Binary frames are not supported."))
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            return await self.send_error("bad_request", _("Frames must be JSON."))
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self.send_error("bad_request", _("Frames must be JSON objects with a type."))
+        handler = {
+            "message": self.on_message,
+            "resync": self.on_resync,
+            "typing": self.on_typing,
+            "delete": self.on_delete,
+        }.get(frame["type"])
+        if handler is None:
+            return await self.send_error("bad_request", _("Unknown frame type."))
+        await handler(frame)
+
+    async def send_error(self, code, detail):
+        await self.send(text_data=error(code, detail))
+
+    async def on_message(self, frame):
+        body = frame.get("body")
+        if not isinstance(body, str):
+            return await self.send_error("bad_request", _("A message needs a text body."))
+        body = body.strip()
+        if not body:
+            return await self.send_error("bad_request", _("A message cannot be empty."))
+        limit = app_settings.MAX_MESSAGE_LENGTH
+        if len(body) > limit:
+            return await self.send_error(
+                "too_long", _("Messages are limited to %(limit)d characters.") % {"limit": limit}
+            )
+        try:
+            message = await database_sync_to_async(services.post_message)(self.user, self.room, body)
+        except services.ChatError as exc:
+            await self.send_error(exc.code, exc.detail)
+            if exc.code == "forbidden":
+                self.removed = True
+                await self.close(app_settings.REMOVED_CLOSE_CODE)
+            return
+        await get_registry().broadcast(
+            self.room_slug, {"type": "chat.frame", "id": message["id"], "frame": encode(message)}
+        )
+
+    async def on_resync(self, frame):
+        after = frame.get("after")
+        if not _is_int(after) or after < 0:
+            return await self.send_error("bad_request", _("resync needs a non-negative integer 'after'."))
+        messages, more = await database_sync_to_async(services.history)(
+            self.room, after=after, limit=app_settings.RESYNC_PAGE_SIZE
+        )
+        await self.send(text_data=encode({"type": "history", "messages": messages, "has_more": more}))
+
+    async def on_typing(self, frame):
+        now = time.monotonic()
+        if now - self.last_typing < app_settings.TYPING_INTERVAL:
+            return
+        self.last_typing = now
+        typing = encode({"type": "typing", "room": self.room_slug, "user": user_dict(self.user)})
+        await get_registry().broadcast(self.room_slug, {"type": "chat.frame", "frame": typing})
+
+    async def on_delete(self, frame):
+        message_id = frame.get("id")
+        if not _is_int(message_id):
+            return await self.send_error("bad_request", _("delete needs an integer 'id'."))
+        try:
+            await database_sync_to_async(services.delete_message)(self.user, self.room, message_id)
+        except services.ChatError as exc:
+            return await self.send_error(exc.code, exc.detail)
+        deleted = encode({"type": "deleted", "room": self.room_slug, "id": message_id})
+        await get_registry().broadcast(self.room_slug, {"type": "chat.frame", "frame": deleted})

@@ -1,0 +1,90 @@
+"""Rooms, messages and live connections (presence)."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ROOM_SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,64}"
+
+room_slug_validator = RegexValidator(
+    rf"^{ROOM_SLUG_PATTERN}\Z", _("Room names use 1 to 64 letters, digits, hyphens or underscores.")
+)
+
+
+class Room(models.Model):
+    """A chat room, created on first join where the room policy allows it."""
+
+    slug = models.CharField(_("slug"), max_length=64, unique=True, validators=[room_slug_validator])
+    title = models.CharField(_("title"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+
+    def __str__(self):
+        return self.title or self.slug
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible(self):
+        """Messages that were not deleted by a moderator."""
+        return self.filter(deleted=False)
+
+
+class Message(models.Model):
+    """A plain-text chat message. Ids increase within a room (and globally)."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages", verbose_name=_("room"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="elearning_chat_messages",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    deleted = models.BooleanField(_("deleted"), default=False)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["room", "deleted", "id"], name="elearning_chat_room_idx"),
+            models.Index(fields=["author", "created_at"], name="elearning_chat_rate_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_id}@{self.room_id}: {self.body[:40]}"
+
+
+class Connection(models.Model):
+    """One open WebSocket in a room, used to compute presence across processes.
+
+    Each server process refreshes ``seen_at`` of its rows every PRESENCE_HEARTBEAT
+    seconds; rows older than PRESENCE_TTL belong to a dead process and are ignored
+    (and swept).
+    """
+
+    room_slug = models.CharField(_("room"), max_length=64, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="elearning_chat_connections",
+        verbose_name=_("user"),
+    )
+    server_id = models.CharField(_("server process"), max_length=64, db_index=True)
+    channel_name = models.CharField(_("connection id"), max_length=200, unique=True)
+    seen_at = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("connection")
+        verbose_name_plural = _("connections")
+
+    def __str__(self):
+        return f"{self.user_id} in {self.room_slug}"

@@ -1,0 +1,41 @@
+"""Room access policies: who may join a room, who moderates it, how it is titled.
+
+A host site changes the rules by subclassing :class:`BaseRoomPolicy` and naming the
+class in ``ELEARNING_CHAT["ROOM_POLICY"]``. Methods are synchronous (they may query the
+database); the consumer calls them from a worker thread, never on the event loop.
+"""
+
+from django.utils.translation import gettext
+
+
+class BaseRoomPolicy:
+    """Extension point: every method may be overridden.
+
+    ``user`` is the connected user (possibly anonymous or inactive); ``room_slug``
+    matches ``[-a-zA-Z0-9_]{1,64}``. The policy is instantiated once per process and
+    must be thread-safe (keep no per-request state on ``self``).
+    """
+
+    def can_join(self, user, room_slug):
+        """May ``user`` read and post in ``room_slug``? Checked on connect, before every
+        stored message and on every API request."""
+        return bool(user and user.is_authenticated and user.is_active)
+
+    def can_moderate(self, user, room_slug):
+        """May ``user`` delete other people's messages in ``room_slug``?"""
+        return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+    def get_room_title(self, room_slug):
+        """Human title of a room, stored when the room is created on first join."""
+        if room_slug == "lobby":
+            return gettext("Lobby")
+        return room_slug.replace("-", " ").replace("_", " ").strip().capitalize() or room_slug
+
+    def visible_rooms(self, user):
+        """Extra ``(slug, title)`` rooms listed for ``user`` besides the lobby (room list
+        page and ``GET /api/chat/rooms/``)."""
+        return []
+
+
+class DefaultRoomPolicy(BaseRoomPolicy):
+    """Any authenticated, active user may join any room; staff moderate."""

@@ -1,0 +1,115 @@
+"""Database work of the chat, as plain synchronous functions.
+
+The consumer runs each of them in a worker thread (``database_sync_to_async``), one
+thread hop per client frame, so the event loop never waits on the database.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .conf import app_settings, get_room_policy
+from .frames import message_dict, user_dict
+from .models import Connection, Message, Room
+
+
+class ChatError(Exception):
+    """A refused client request; ``code`` is the protocol's error code."""
+
+    def __init__(self, code, detail):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def get_or_create_room(room_slug):
+    room = Room.objects.filter(slug=room_slug).first()
+    if room is None:
+        title = get_room_policy().get_room_title(room_slug)[:200]
+        try:
+            with transaction.atomic():
+                room = Room.objects.create(slug=room_slug, title=title)
+        except IntegrityError:  # created concurrently by another connection
+            room = Room.objects.get(slug=room_slug)
+    return room
+
+
+def join(user, room_slug):
+    """The room if the policy lets ``user`` in (creating it on first join), else None."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if not get_room_policy().can_join(user, room_slug):
+        return None
+    return get_or_create_room(room_slug)
+
+
+def history(room, after=None, limit=None):
+    """Visible messages as protocol dicts, oldest first, and whether more follow.
+
+    Without ``after``: the last ``limit`` messages. With ``after``: the first ``limit``
+    messages with a greater id.
+    """
+    qs = Message.objects.visible().filter(room=room).select_related("author")
+    if after is None:
+        rows = list(qs.order_by("-id")[:limit])[::-1]
+        more = False
+    else:
+        rows = list(qs.filter(id__gt=after).order_by("id")[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+    return [message_dict(m, room.slug) for m in rows], more
+
+
+def post_message(user, room, body):
+    """Store a message after the policy and the rate limit checks; return its dict."""
+    if not get_room_policy().can_join(user, room.slug):
+        raise ChatError("forbidden", "You may no longer post in this room.")
+    window = timezone.now() - datetime.timedelta(seconds=app_settings.RATE_LIMIT_SECONDS)
+    recent = Message.objects.filter(author=user, created_at__gte=window).count()
+    if recent >= app_settings.RATE_LIMIT_MESSAGES:
+        raise ChatError("rate_limited", "You are sending messages too fast; wait a few seconds.")
+    message = Message.objects.create(room=room, author=user, body=body)
+    message.author = user
+    return message_dict(message, room.slug)
+
+
+def delete_message(user, room, message_id):
+    """Mark a message of ``room`` deleted; moderators only."""
+    if not get_room_policy().can_moderate(user, room.slug):
+        raise ChatError("forbidden", "Only moderators may delete messages.")
+    updated = Message.objects.filter(room=room, pk=message_id, deleted=False).update(deleted=True)
+    if not updated:
+        raise ChatError("bad_request", "No such message in this room.")
+
+
+def add_connection(user, room_slug, server_id, channel_name):
+    Connection.objects.create(
+        user=user, room_slug=room_slug, server_id=server_id, channel_name=channel_name, seen_at=timezone.now()
+    )
+
+
+def remove_connection(channel_name):
+    Connection.objects.filter(channel_name=channel_name).delete()
+
+
+def presence(room_slug):
+    """Users with at least one live connection to the room, by username."""
+    fresh = timezone.now() - datetime.timedelta(seconds=app_settings.PRESENCE_TTL)
+    rows = (
+        Connection.objects.filter(room_slug=room_slug, seen_at__gte=fresh)
+        .select_related("user")
+        .order_by("user_id")
+    )
+    users = {}
+    for row in rows:
+        users.setdefault(row.user_id, row.user)
+    return sorted((user_dict(u) for u in users.values()), key=lambda u: (u["username"].lower(), u["id"]))
+
+
+def heartbeat(server_id):
+    """Refresh this process's connections and sweep those of dead processes."""
+    now = timezone.now()
+    Connection.objects.filter(server_id=server_id).update(seen_at=now)
+    stale = now - datetime.timedelta(seconds=app_settings.PRESENCE_TTL)
+    Connection.objects.filter(seen_at__lt=stale).delete()

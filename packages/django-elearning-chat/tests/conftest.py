@@ -1,0 +1,33 @@
+import os
+
+import pytest
+from channels.layers import channel_layers
+
+PASSWORD = "pw-123456789"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # Several suites may share one PostgreSQL server at once: give each run its own test database.
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if "postgresql" in db["ENGINE"]:
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_chat_{os.getpid()}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # Each test gets a new layer instance (the in-memory layer keeps groups in memory;
+    # redis connection pools are bound to the event loop of the test).
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username, **extra):
+        return django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
+
+    return make
