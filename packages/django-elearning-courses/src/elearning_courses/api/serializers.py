@@ -1,0 +1,140 @@
+"""Serializers of the courses API. They shape data; the rules live in the services."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..materials import validate_material_upload
+from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ("id", "username")
+        read_only_fields = fields
+
+
+class UserRefField(serializers.PrimaryKeyRelatedField):
+    """Written as a user id, read as ``{id, username}``."""
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_representation(self, value):
+        return {"id": value.pk, "username": value.get_username()}
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    teacher = UserRefSerializer(read_only=True)
+    enrollment_count = serializers.IntegerField(read_only=True)
+    average_rating = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Course
+        fields = (
+            "id", "title", "description", "teacher", "enrollment_count", "average_rating",
+            "created_at", "updated_at",
+        )
+        read_only_fields = ("id", "created_at", "updated_at")
+
+    def validate_title(self, value):
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError(_("Give the course a title."))
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("average_rating") is not None:
+            data["average_rating"] = round(data["average_rating"], 2)
+        return data
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CourseMaterial
+        fields = (
+            "id", "course", "title", "file", "original_name", "size", "content_type",
+            "uploaded_at", "download_url",
+        )
+        read_only_fields = ("id", "course", "original_name", "size", "content_type", "uploaded_at")
+
+    def get_download_url(self, obj) -> str:
+        url = obj.download_url
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if (url and request) else url
+
+    def validate_file(self, value):
+        try:
+            validate_material_upload(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from None
+        return value
+
+
+class EnrollmentSerializer(serializers.ModelSerializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+    student = UserRefSerializer(read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = ("id", "course", "student", "created_at")
+        read_only_fields = ("id", "student", "created_at")
+        validators = []  # the service reports duplicates (400) and blocks (403)
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+    student = UserRefSerializer(read_only=True)
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    class Meta:
+        model = Feedback
+        fields = ("id", "course", "student", "rating", "comment", "created_at", "updated_at")
+        read_only_fields = ("id", "student", "created_at", "updated_at")
+        validators = []
+
+    def validate_course(self, value):
+        if self.instance is not None and value.pk != self.instance.course_id:
+            raise serializers.ValidationError(_("Feedback cannot be moved to another course."))
+        return value
+
+
+class BlockSerializer(serializers.ModelSerializer):
+    course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
+    student = UserRefField(queryset=get_user_model().objects.all())
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    class Meta:
+        model = CourseBlock
+        fields = ("id", "course", "student", "reason", "created_at")
+        read_only_fields = ("id", "created_at")
+        validators = []
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ("id", "verb", "message", "url", "is_read", "created_at")
+        read_only_fields = fields
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread_count = serializers.IntegerField()
+
+
+class ReadAllSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
+from .schema import register_extensions  # noqa: E402
+
+register_extensions()

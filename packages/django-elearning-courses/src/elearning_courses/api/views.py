@@ -1,0 +1,265 @@
+"""Views of the courses API (see ``docs/api.rst``).
+
+Who may do what is decided by :mod:`elearning_courses.rules` and enforced by
+:mod:`elearning_courses.services`; these views translate the services' errors into
+HTTP: ``CourseActionDenied`` -> 403 and ``CourseActionInvalid`` / Django
+``ValidationError`` -> 400, both as ``{"detail": "...", "code": "..."}``. Querysets
+only ever contain what the user may see, so someone else's private rows are 404.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from .. import notifications, rules, services
+from ..exceptions import CourseActionDenied, CourseActionInvalid
+from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
+from .filters import CourseFilter, FeedbackFilter
+from .pagination import ElearningPagination
+from .permissions import IsCourseOwnerOrReadOnly
+from .schema import OpenApiResponse, extend_schema, extend_schema_view
+from .serializers import (
+    BlockSerializer,
+    CourseSerializer,
+    EnrollmentSerializer,
+    FeedbackSerializer,
+    MaterialSerializer,
+    NotificationSerializer,
+    ReadAllSerializer,
+    UnreadCountSerializer,
+)
+
+
+class RuleViolation(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+
+class BaseViewSet:
+    """Turn the services' Django exceptions into DRF responses (never a 500)."""
+
+    pagination_class = ElearningPagination
+    permission_classes = (permissions.IsAuthenticated,)
+
+    def handle_exception(self, exc):
+        code = None
+        if isinstance(exc, CourseActionDenied):
+            code = exc.code
+            exc = exceptions.PermissionDenied(exc.message)
+        elif isinstance(exc, DjangoValidationError):
+            code = getattr(exc, "code", None) or "invalid"
+            exc = RuleViolation(" ".join(exc.messages))
+        response = super().handle_exception(exc)
+        if code and isinstance(response.data, dict):
+            response.data["code"] = code
+        return response
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List courses (search, filter by teacher, order)"),
+    create=extend_schema(summary="Create a course (teachers)"),
+    partial_update=extend_schema(summary="Edit a course (its teacher)"),
+    update=extend_schema(summary="Replace a course (its teacher)"),
+    destroy=extend_schema(summary="Delete a course (its teacher)"),
+)
+class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
+    serializer_class = CourseSerializer
+    permission_classes = (IsCourseOwnerOrReadOnly,)
+    filter_backends = (DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter)
+    filterset_class = CourseFilter
+    search_fields = ("title", "description", "teacher__username")
+    ordering_fields = ("title", "created_at", "enrollment_count", "average_rating")
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self):
+        return Course.objects.with_stats()
+
+    def perform_create(self, serializer):
+        course = services.create_course(self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=course.pk)
+
+    def perform_update(self, serializer):
+        course = services.update_course(self.request.user, serializer.instance, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=course.pk)
+
+    def perform_destroy(self, instance):
+        services.delete_course(self.request.user, instance)
+
+    @extend_schema(
+        methods=["GET"], summary="List a course's materials (its teacher, enrolled students)",
+        responses=MaterialSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"], summary="Upload a material (multipart: title, file; its teacher)",
+        request={"multipart/form-data": MaterialSerializer}, responses={201: MaterialSerializer},
+    )
+    @action(
+        detail=True, methods=["get", "post"], serializer_class=MaterialSerializer,
+        parser_classes=(MultiPartParser, FormParser), filter_backends=(),
+        permission_classes=(permissions.IsAuthenticated,),
+    )
+    def materials(self, request, pk=None):
+        course = self.get_object()
+        if request.method == "POST":
+            if not rules.can_manage_materials(request.user, course):
+                raise CourseActionDenied("Only the course's teacher can upload materials.", "not_owner")
+            serializer = MaterialSerializer(data=request.data, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            material = services.add_material(
+                request.user, course,
+                file=serializer.validated_data["file"], title=serializer.validated_data.get("title", ""),
+            )
+            return Response(
+                MaterialSerializer(material, context=self.get_serializer_context()).data,
+                status=status.HTTP_201_CREATED,
+            )
+        if not rules.can_view_materials(request.user, course):
+            raise CourseActionDenied("Enroll in the course to see its materials.", "not_enrolled")
+        page = self.paginate_queryset(CourseMaterial.objects.filter(course=course))
+        serializer = MaterialSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Own enrollments (students) or enrollments in own courses (teachers)"),
+    create=extend_schema(
+        summary="Enroll yourself in a course (students)",
+        responses={201: EnrollmentSerializer, 400: OpenApiResponse(description="Already enrolled"),
+                   403: OpenApiResponse(description="Not a student, or blocked")},
+    ),
+    destroy=extend_schema(summary="Unenroll (the enrolled student)"),
+)
+class EnrollmentViewSet(
+    BaseViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):
+    serializer_class = EnrollmentSerializer
+    filter_backends = (DjangoFilterBackend, filters.OrderingFilter)
+    filterset_fields = ("course",)
+    ordering_fields = ("created_at",)
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = Enrollment.objects.select_related("student")
+        if rules.is_student(user):
+            return queryset.filter(student=user)
+        if rules.is_teacher(user):
+            return queryset.filter(course__teacher=user)
+        return queryset.none()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.enroll(self.request.user, serializer.validated_data["course"])
+
+    def perform_destroy(self, instance):
+        if instance.student_id != self.request.user.pk:
+            raise CourseActionDenied("Teachers remove students by blocking them.", "not_student")
+        services.unenroll(self.request.user, instance.course)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Feedback on courses (?course=, ?student=)"),
+    create=extend_schema(summary="Rate a course you are enrolled in (once)"),
+    partial_update=extend_schema(summary="Change your feedback"),
+    update=extend_schema(summary="Replace your feedback"),
+)
+class FeedbackViewSet(
+    BaseViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+):
+    serializer_class = FeedbackSerializer
+    filter_backends = (DjangoFilterBackend, filters.OrderingFilter)
+    filterset_class = FeedbackFilter
+    ordering_fields = ("rating", "updated_at")
+    ordering = ("-updated_at", "-id")
+
+    def get_queryset(self):
+        return Feedback.objects.select_related("student")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        course, user = data["course"], self.request.user
+        if Feedback.objects.filter(course=course, student=user).exists():
+            raise CourseActionInvalid(
+                "You have already rated this course; change your feedback with PATCH.",
+                code="already_rated",
+            )
+        serializer.instance, _created = services.save_feedback(
+            user, course, rating=data["rating"], comment=data.get("comment", "")
+        )
+
+    def perform_update(self, serializer):
+        feedback = serializer.instance
+        if feedback.student_id != self.request.user.pk:
+            raise CourseActionDenied("This is not your feedback.", "not_owner")
+        data = serializer.validated_data
+        serializer.instance, _created = services.save_feedback(
+            self.request.user, feedback.course,
+            rating=data.get("rating", feedback.rating), comment=data.get("comment", feedback.comment),
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Blocks in your courses (teachers)"),
+    create=extend_schema(summary="Block a student from your course (removes the enrollment)"),
+    destroy=extend_schema(summary="Lift a block"),
+)
+class BlockViewSet(
+    BaseViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):
+    serializer_class = BlockSerializer
+    filter_backends = (DjangoFilterBackend,)
+    filterset_fields = ("course", "student")
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if not rules.is_teacher(request.user):
+            self.permission_denied(request, message="Only teachers can block students.")
+
+    def get_queryset(self):
+        return CourseBlock.objects.select_related("student").filter(course__teacher=self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.block(
+            self.request.user, data["course"], data["student"], data.get("reason", "")
+        )
+
+    def perform_destroy(self, instance):
+        services.unblock(self.request.user, instance.course, instance.student)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your notifications, newest first (?is_read=)"),
+    retrieve=extend_schema(summary="One of your notifications"),
+)
+class NotificationViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
+    serializer_class = NotificationSerializer
+    filter_backends = (DjangoFilterBackend,)
+    filterset_fields = ("is_read", "verb")
+
+    def get_queryset(self):
+        return Notification.objects.filter(recipient=self.request.user)
+
+    @extend_schema(request=None, responses=NotificationSerializer, summary="Mark one notification read")
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = self.get_object()
+        notifications.mark_read(request.user, notification.pk)
+        notification.is_read = True
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=None, responses=ReadAllSerializer, summary="Mark all your notifications read")
+    @action(detail=False, methods=["post"], url_path="read-all", filter_backends=())
+    def read_all(self, request):
+        changed = notifications.mark_all_read(request.user)
+        return Response({"marked_read": changed, "unread_count": 0})
+
+    @extend_schema(responses=UnreadCountSerializer, summary="How many of your notifications are unread")
+    @action(detail=False, methods=["get"], url_path="unread-count", filter_backends=())
+    def unread_count(self, request):
+        return Response({"unread_count": notifications.unread_count(request.user)})
