@@ -43,6 +43,10 @@ class PrivateFileSystemStorage(FileSystemStorage):
         return self._value_or_setting(self._location, str(private_media_root()))
 
     @property
+    def base_url(self):
+        return None
+
+    @property
     def location(self):
         return str(Path(self.base_location).resolve())
 
