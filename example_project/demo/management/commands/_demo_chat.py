@@ -15,7 +15,7 @@ LOBBY = [
     ("sam", "Hi everyone, I'm Sam. Working through the Django course this week."),
     ("kim", "Hello! Is anyone else trying the statistics course?"),
     ("bob", "I teach it, Kim. Ask away, here or in the course room."),
-    ("lee", "Hi all 👋"),
+    ("lee", "Hi all! First time here."),
 ]
 COURSE = [
     ("teacher", "Welcome to the course room. Questions about the materials go here."),
@@ -45,7 +45,9 @@ def _room(slug):
     from elearning_chat.conf import get_room_policy
     from elearning_chat.models import Room
 
-    room, _ = Room.objects.get_or_create(slug=slug, defaults={"title": get_room_policy().get_room_title(slug)})
+    room, _ = Room.objects.get_or_create(
+        slug=slug, defaults={"title": get_room_policy().get_room_title(slug)}
+    )
     return room
 
 

@@ -1,0 +1,231 @@
+"""The chat in a real browser: two people chatting live in the lobby and in a course
+room, one of them losing the connection and catching up, moderation and blocking."""
+
+import json
+import re
+
+import pytest
+
+from ..conftest import screenshot
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Chat-pass-2026"
+SETUP = f"""
+from django.contrib.auth import get_user_model
+from elearning_courses import services
+User = get_user_model()
+tina = User.objects.create_user("tina", password="{PASSWORD}", role="teacher")
+stan = User.objects.create_user("stan", password="{PASSWORD}", role="student")
+User.objects.create_user("olga", password="{PASSWORD}", role="student")
+course = services.create_course(tina, title="Chemistry 101")
+services.enroll(stan, course)
+print("ids", course.pk, stan.pk)
+"""
+
+
+def set_up(demo_server):
+    """Create tina (teacher of Chemistry 101), stan (enrolled) and olga; return ids."""
+    course_id, stan_id = re.search(r"^ids (\d+) (\d+)$", demo_server.shell(SETUP), re.M).groups()
+    return course_id, stan_id
+
+
+def log_in(page, base, username):
+    page.goto(base + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/")
+
+
+def connected(page):
+    page.locator('[data-chat-state="connected"]').wait_for()
+
+
+def say(page, text):
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def message_ids(page):
+    return page.evaluate("[...document.querySelectorAll('[data-chat-messages] > li')].map(li => Number(li.dataset.id))")
+
+
+def texts(page):
+    return page.locator("[data-chat-messages] .chat-text").all_inner_texts()
+
+
+class Connectivity:
+    """Cuts a page's chat WebSockets, like a network outage: while ``offline``, the open
+    socket is closed and every new attempt is refused; otherwise sockets go through."""
+
+    def __init__(self, page):
+        self.page = page
+        self.offline = False
+        page.route_web_socket(re.compile(r".*/ws/chat/.*"), self._route)
+
+    def _route(self, ws):
+        if self.offline:
+            ws.close(code=1001, reason="offline")  # the page sees a failed handshake
+        else:
+            ws.connect_to_server()
+
+    def cut(self):
+        self.offline = True
+        self.page.evaluate("document.querySelector('[data-chat-room]').chatClient.socket.close()")
+        self.page.locator('[data-chat-state="reconnecting"]').wait_for()
+
+    def restore(self):
+        self.offline = False
+
+
+def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
+    course_id, stan_id = set_up(demo_server)
+    base = demo_server.start()
+    teacher = new_page()
+    student = new_page(viewport={"width": 390, "height": 844})  # a phone
+    link = Connectivity(student)
+    log_in(teacher, base, "tina")
+    log_in(student, base, "stan")
+
+    # The room list: the lobby and the student's course room.
+    student.goto(base + "/chat/")
+    assert student.get_by_role("link", name="Lobby").is_visible()
+    assert student.get_by_role("link", name="Chemistry 101").is_visible()
+
+    # Lobby: both connected, both present, messages and typing flow both ways.
+    teacher.goto(base + "/chat/lobby/")
+    student.get_by_role("link", name="Lobby").click()
+    connected(teacher)
+    connected(student)
+    teacher.locator("[data-chat-presence]").get_by_text("stan").wait_for()
+    student.locator("[data-chat-presence]").get_by_text("tina").wait_for()
+    assert student.locator("[data-chat-presence-count]").inner_text() == "2"
+
+    say(teacher, "Welcome to the lobby, Stan!")
+    student.get_by_text("Welcome to the lobby, Stan!").wait_for()
+    student.get_by_label("Your message").press_sequentially("Thanks")
+    teacher.get_by_text("stan is typing…").wait_for()
+    student.get_by_label("Your message").press("Enter")
+    teacher.get_by_text("Thanks", exact=True).wait_for()
+    # Text is text: markup arrives escaped, never as elements.
+    say(student, "<img src=x onerror=alert(1)> <b>bold?</b>")
+    teacher.get_by_text("<img src=x onerror=alert(1)> <b>bold?</b>").wait_for()
+    assert teacher.locator("[data-chat-messages] img[src='x'], [data-chat-messages] b").count() == 0
+    assert texts(student) == texts(teacher)
+
+    # The course room.
+    student.goto(base + "/chat/")
+    student.get_by_role("link", name="Chemistry 101").click()
+    student.wait_for_url(base + f"/chat/course-{course_id}/")
+    teacher.goto(base + f"/chat/course-{course_id}/")
+    connected(student)
+    connected(teacher)
+    assert student.get_by_role("heading", name="Chemistry 101").is_visible()
+    say(student, "Is the lab on Monday?")
+    teacher.get_by_text("Is the lab on Monday?").wait_for()
+    say(teacher, "Yes, 9 am.")
+    student.get_by_text("Yes, 9 am.").wait_for()
+
+    # The student's connection drops; the teacher keeps talking.
+    link.cut()
+    assert student.locator("[data-chat-status]").inner_text().startswith("Connection lost")
+    missed = [f"While you were away #{n}" for n in range(1, 8)]
+    for text in missed:
+        say(teacher, text)
+        teacher.get_by_text(text).wait_for()
+    assert not student.get_by_text(missed[0]).count()
+    screenshot(student, "chat-offline-mobile")
+
+    # Back online: the client reconnects by itself (back-off: within 30 s), resyncs and
+    # shows each message once, in order.
+    link.restore()
+    student.locator('[data-chat-state="connected"]').wait_for(timeout=40_000)
+    student.get_by_text(missed[-1]).wait_for()
+    say(student, "Back, I saw everything.")
+    teacher.get_by_text("Back, I saw everything.").wait_for()
+    ids = message_ids(student)
+    assert ids == sorted(set(ids))
+    assert texts(student) == texts(teacher)
+    for text in missed:
+        assert texts(student).count(text) == 1
+    stored = student.request.get(base + f"/api/chat/rooms/course-{course_id}/messages/").json()
+    assert [m["id"] for m in reversed(stored["results"])] == ids
+    screenshot(student, "chat-course-room-mobile")
+    screenshot(teacher, "chat-course-room")
+
+    # The teacher moderates the course room: a deleted message disappears for everyone.
+    say(student, "oops, wrong room")
+    teacher.get_by_text("oops, wrong room").wait_for()
+    item = teacher.locator("[data-chat-messages] > li").filter(has_text="oops, wrong room")
+    teacher.once("dialog", lambda dialog: dialog.accept())
+    item.get_by_role("button", name="Delete message from stan").click()
+    student.get_by_text("oops, wrong room").wait_for(state="detached")
+    teacher.get_by_text("oops, wrong room").wait_for(state="detached")
+    assert student.locator(".chat-delete").count() == 0  # students do not moderate
+
+    # Blocking the student closes their socket at once, for good.
+    admin = teacher.context.new_page()
+    admin.goto(base + f"/courses/{course_id}/students/{stan_id}/block/")
+    admin.get_by_role("button", name="Block student").click()
+    student.locator('[data-chat-state="closed"]').wait_for()
+    assert student.get_by_text("You were removed from this room.").is_visible()
+    assert student.locator("[data-chat-send]").is_disabled()
+    student.reload()
+    assert student.get_by_role("heading", name="You cannot join this room").is_visible()
+
+
+def test_outsider_is_refused_and_sees_why(demo_server, new_page):
+    course_id, _ = set_up(demo_server)
+    base = demo_server.start()
+    page = new_page()
+    log_in(page, base, "olga")
+    page.goto(base + "/chat/")
+    assert page.get_by_role("link", name="Lobby").is_visible()
+    assert page.get_by_role("link", name="Chemistry 101").count() == 0
+    response = page.goto(base + f"/chat/course-{course_id}/")
+    assert response.status == 403
+    assert page.get_by_role("heading", name="You cannot join this room").is_visible()
+    assert page.get_by_text("Chemistry 101").first.is_visible()
+    # The socket is refused too, and the API answers 403.
+    api = page.request.get(base + f"/api/chat/rooms/course-{course_id}/messages/")
+    assert api.status == 403
+    closed = page.evaluate(
+        """url => new Promise(resolve => {
+            const ws = new WebSocket(url);
+            ws.onopen = () => resolve("open");
+            ws.onclose = event => resolve("closed " + event.code);
+        })""",
+        base.replace("http", "ws") + f"/ws/chat/course-{course_id}/",
+    )
+    assert closed.startswith("closed")
+    screenshot(page, "chat-refused")
+
+
+def test_load_older_messages(demo_server, new_page):
+    set_up(demo_server)
+    demo_server.shell(
+        f"""
+from django.contrib.auth import get_user_model
+from elearning_chat.models import Message, Room
+room = Room.objects.create(slug="lobby", title="Lobby")
+tina = get_user_model().objects.get(username="tina")
+Message.objects.bulk_create([Message(room=room, author=tina, body=f"old {{n}}") for n in range(1, 131)])
+"""
+    )
+    base = demo_server.start()
+    page = new_page()
+    log_in(page, base, "stan")
+    page.goto(base + "/chat/lobby/")
+    connected(page)
+    assert len(message_ids(page)) == 50
+    older = page.get_by_role("button", name="Load older messages")
+    older.click()
+    page.get_by_text("old 31", exact=True).wait_for()
+    older.click()
+    page.get_by_text("old 1", exact=True).wait_for()
+    page.get_by_text("This is the beginning of the conversation.").wait_for()
+    assert not older.is_visible()
+    assert texts(page) == [f"old {n}" for n in range(1, 131)]
+    assert json.dumps(message_ids(page)) == json.dumps(sorted(message_ids(page)))
