@@ -41,11 +41,10 @@ async def send(comm, **frame):
 
 
 async def nothing_more(comm, kind, timeout=0.3):
-    """True when no frame of type ``kind`` arrives within ``timeout``."""
-    try:
-        while True:
-            frame = await comm.receive_json_from(timeout=timeout)
-            if frame["type"] == kind:
-                return False
-    except TimeoutError:
-        return True
+    """True when no frame of type ``kind`` arrives within ``timeout`` (keeps the
+    application running, unlike a timed-out receive)."""
+    while not await comm.receive_nothing(timeout=timeout):
+        frame = await comm.receive_json_from(timeout=TIMEOUT)
+        if frame["type"] == kind:
+            return False
+    return True

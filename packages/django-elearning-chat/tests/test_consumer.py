@@ -1,0 +1,597 @@
+"""ChatConsumer: every frame type, role and bad input (default policy unless stated)."""
+
+import asyncio
+import datetime
+import json
+
+import pytest
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.test import override_settings
+from django.utils import timezone
+
+from elearning_chat import services
+from elearning_chat.hub import SERVER_ID, get_registry
+from elearning_chat.models import Connection, Message, Room
+from elearning_chat.moderation import remove_user_from_room
+from elearning_chat.routing import websocket_urlpatterns
+
+from .helpers import TIMEOUT, communicator, join, nothing_more, receive, send
+from .policies import RevocablePolicy
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+REVOCABLE = {"ROOM_POLICY": "tests.policies.RevocablePolicy"}
+
+
+@pytest.fixture
+def users(make_user):
+    async def make(*names, **extra):
+        return [await database_sync_to_async(make_user)(name, **extra) for name in names]
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _reset_policy():
+    RevocablePolicy.banned = set()
+    RevocablePolicy.moderators = set()
+    yield
+
+
+@database_sync_to_async
+def stored(room="lobby"):
+    return list(Message.objects.filter(room__slug=room).order_by("id").values_list("body", flat=True))
+
+
+@database_sync_to_async
+def add_messages(user, count, room="lobby", deleted=()):
+    room_obj = services.get_or_create_room(room)
+    rows = Message.objects.bulk_create(
+        Message(room=room_obj, author=user, body=f"m{i}") for i in range(count)
+    )
+    Message.objects.filter(body__in=[f"m{i}" for i in deleted]).update(deleted=True)
+    return (
+        [m.pk for m in rows]
+        if rows[0].pk
+        else list(Message.objects.order_by("id").values_list("id", flat=True))
+    )
+
+
+async def close_all(*comms):
+    for comm in comms:
+        await comm.disconnect()
+
+
+# Handshake ---------------------------------------------------------------------------
+
+
+async def test_anonymous_rejected():
+    connected, code = await communicator(AnonymousUser()).connect(timeout=TIMEOUT)
+    assert not connected
+    assert not await database_sync_to_async(Room.objects.exists)()
+
+
+async def test_inactive_user_rejected(users):
+    (ann,) = await users("ann", is_active=False)
+    connected, _ = await communicator(ann).connect(timeout=TIMEOUT)
+    assert not connected
+
+
+async def test_refused_by_policy_rejected_and_room_not_created(users):
+    (ann,) = await users("ann")
+    with override_settings(ELEARNING_CHAT=REVOCABLE):
+        connected, _ = await communicator(ann, "closed-room").connect(timeout=TIMEOUT)
+    assert not connected
+    assert not await database_sync_to_async(Room.objects.filter(slug="closed-room").exists)()
+
+
+async def test_bad_room_slug_not_routed(users):
+    (ann,) = await users("ann")
+    with pytest.raises(ValueError):
+        await communicator(ann, "x" * 65).connect(timeout=TIMEOUT)
+
+
+async def test_session_cookie_authentication(users, client):
+    (ann,) = await users("ann")
+    await database_sync_to_async(client.force_login)(ann)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    app = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+    comm = WebsocketCommunicator(app, "/ws/chat/lobby/", headers=[(b"cookie", cookie)])
+    connected, _ = await comm.connect(timeout=TIMEOUT)
+    assert connected
+    await close_all(comm)
+    forged = WebsocketCommunicator(app, "/ws/chat/lobby/", headers=[(b"cookie", b"sessionid=forged")])
+    connected, _ = await forged.connect(timeout=TIMEOUT)
+    assert not connected
+
+
+async def test_room_created_on_first_join_with_policy_title(users):
+    (ann,) = await users("ann")
+    comm, _ = await join(ann, "study_group-2")
+    room = await database_sync_to_async(Room.objects.get)(slug="study_group-2")
+    assert room.title == "Study group 2"
+    await close_all(comm)
+
+
+# History -----------------------------------------------------------------------------
+
+
+async def test_history_last_50_oldest_first_without_deleted(users):
+    (ann,) = await users("ann")
+    await add_messages(ann, 60, deleted=(58,))
+    comm, history = await join(ann)
+    bodies = [m["body"] for m in history["messages"]]
+    expected = [f"m{i}" for i in range(60) if i != 58][-50:]
+    assert bodies == expected
+    first = history["messages"][0]
+    assert first["type"] == "message" and first["room"] == "lobby"
+    assert first["author"] == {"id": ann.pk, "username": "ann", "avatar_url": ""}
+    assert first["created_at"].endswith("Z") and len(first["created_at"]) == 24
+    await close_all(comm)
+
+
+@override_settings(ELEARNING_CHAT={"HISTORY_LENGTH": 3})
+async def test_history_length_setting(users):
+    (ann,) = await users("ann")
+    await add_messages(ann, 5)
+    comm, history = await join(ann)
+    assert [m["body"] for m in history["messages"]] == ["m2", "m3", "m4"]
+    await close_all(comm)
+
+
+async def test_history_of_an_empty_room(users):
+    (ann,) = await users("ann")
+    comm, history = await join(ann, "empty")
+    assert history == {"type": "history", "messages": [], "has_more": False}
+    await close_all(comm)
+
+
+# Messages ----------------------------------------------------------------------------
+
+
+async def test_message_stored_then_echoed_to_everyone_including_sender(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    other, _ = await join(bob, "elsewhere")
+    await send(a, type="message", body="  hello <b>world</b>  ")
+    got_a = await receive(a, "message")
+    got_b = await receive(b, "message")
+    assert got_a == got_b
+    assert got_a["body"] == "hello <b>world</b>"  # trimmed, stored as sent
+    assert got_a["author"]["username"] == "ann"
+    row = await database_sync_to_async(Message.objects.get)(pk=got_a["id"])
+    assert row.body == "hello <b>world</b>" and row.author_id == ann.pk
+    assert await nothing_more(other, "message")  # other rooms hear nothing
+    await close_all(a, b, other)
+
+
+async def test_ids_increase_and_order_is_kept(users):
+    (ann,) = await users("ann")
+    a, _ = await join(ann)
+    for i in range(5):
+        await send(a, type="message", body=f"n{i}")
+    frames = [await receive(a, "message") for _ in range(5)]
+    assert [f["body"] for f in frames] == [f"n{i}" for i in range(5)]
+    ids = [f["id"] for f in frames]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    await close_all(a)
+
+
+@pytest.mark.parametrize("body", ["", "   ", "\n\t "])
+async def test_empty_body_is_bad_request(users, body):
+    (ann,) = await users("ann")
+    a, _ = await join(ann)
+    await send(a, type="message", body=body)
+    frame = await receive(a, "error")
+    assert frame["code"] == "bad_request" and frame["detail"]
+    assert await stored() == []
+    await close_all(a)
+
+
+async def test_too_long(users):
+    (ann,) = await users("ann")
+    a, _ = await join(ann)
+    await send(a, type="message", body="x" * 2001)
+    assert (await receive(a, "error"))["code"] == "too_long"
+    await send(a, type="message", body="y" * 2000 + "   ")
+    assert len((await receive(a, "message"))["body"]) == 2000
+    assert await stored() == ["y" * 2000]
+    await close_all(a)
+
+
+@override_settings(ELEARNING_CHAT={"MAX_MESSAGE_LENGTH": 5})
+async def test_max_length_setting(users):
+    (ann,) = await users("ann")
+    a, _ = await join(ann)
+    await send(a, type="message", body="123456")
+    assert (await receive(a, "error"))["code"] == "too_long"
+    await close_all(a)
+
+
+async def test_rate_limited_across_sockets_and_nothing_stored(users):
+    ann, bob = await users("ann", "bob")
+    a1, _ = await join(ann)
+    a2, _ = await join(ann, "other")
+    b, _ = await join(bob)
+    for i in range(6):
+        await send(a1, type="message", body=f"a{i}")
+        await receive(a1, "message")
+    for i in range(4):
+        await send(a2, type="message", body=f"o{i}")
+        await receive(a2, "message")
+    await send(a1, type="message", body="one too many")
+    frame = await receive(a1, "error")
+    assert frame["code"] == "rate_limited"
+    assert "one too many" not in await stored()
+    # Other users are not affected; the socket stays open.
+    await send(b, type="message", body="bob speaks")
+    while (await receive(b, "message"))["body"] != "bob speaks":
+        pass
+    await close_all(a1, a2, b)
+
+
+async def test_rate_limit_window_slides(users):
+    (ann,) = await users("ann")
+    await add_messages(ann, 10)
+    a, _ = await join(ann)
+    await send(a, type="message", body="blocked")
+    assert (await receive(a, "error"))["code"] == "rate_limited"
+    old = timezone.now() - datetime.timedelta(seconds=11)
+    await database_sync_to_async(Message.objects.update)(created_at=old)
+    await send(a, type="message", body="allowed")
+    assert (await receive(a, "message"))["body"] == "allowed"
+    await close_all(a)
+
+
+BAD_FRAMES = [
+    "not json",
+    "[1, 2]",
+    "42",
+    json.dumps({"body": "no type"}),
+    json.dumps({"type": "shout", "body": "x"}),
+    json.dumps({"type": 7}),
+    json.dumps({"type": "message"}),
+    json.dumps({"type": "message", "body": 12}),
+    json.dumps({"type": "message", "body": ["x"]}),
+    json.dumps({"type": "resync"}),
+    json.dumps({"type": "resync", "after": "3"}),
+    json.dumps({"type": "resync", "after": True}),
+    json.dumps({"type": "resync", "after": -1}),
+    json.dumps({"type": "resync", "after": 1.5}),
+    json.dumps({"type": "delete"}),
+    json.dumps({"type": "delete", "id": "1"}),
+]
+
+
+@pytest.mark.parametrize("text", BAD_FRAMES)
+async def test_bad_request_keeps_the_connection(users, text):
+    (ann,) = await users("ann")
+    a, _ = await join(ann)
+    await a.send_to(text_data=text)
+    frame = await receive(a, "error")
+    assert frame["code"] == "bad_request"
+    await send(a, type="message", body="still here")
+    assert (await receive(a, "message"))["body"] == "still here"
+    await close_all(a)
+
+
+async def test_binary_frame_is_bad_request(users):
+    (ann,) = await users("ann")
+    a, _ = await join(ann)
+    await a.send_to(bytes_data=b'{"type": "message", "body": "x"}')
+    assert (await receive(a, "error"))["code"] == "bad_request"
+    assert await stored() == []
+    await close_all(a)
+
+
+# Resync ------------------------------------------------------------------------------
+
+
+async def test_resync_pages_and_skips_deleted(users):
+    (ann,) = await users("ann")
+    ids = await add_messages(ann, 130, deleted=(5,))
+    a, _ = await join(ann)
+    await send(a, type="resync", after=0)
+    page = await receive(a, "history")
+    assert page["has_more"] is True and len(page["messages"]) == 100
+    assert "m5" not in [m["body"] for m in page["messages"]]
+    await send(a, type="resync", after=page["messages"][-1]["id"])
+    rest = await receive(a, "history")
+    assert rest["has_more"] is False
+    bodies = [m["body"] for m in page["messages"] + rest["messages"]]
+    assert bodies == [f"m{i}" for i in range(130) if i != 5]
+    await send(a, type="resync", after=ids[-1])
+    assert await receive(a, "history") == {"type": "history", "messages": [], "has_more": False}
+    await close_all(a)
+
+
+async def test_resync_after_reconnect_catches_up(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    await send(a, type="message", body="seen")
+    last_seen = (await receive(a, "message"))["id"]
+    await a.disconnect()
+    b, _ = await join(bob)
+    for body in ("missed 1", "missed 2"):
+        await send(b, type="message", body=body)
+        await receive(b, "message")
+    a, _ = await join(ann)
+    await send(a, type="resync", after=last_seen)
+    frame = await receive(a, "history")
+    assert [m["body"] for m in frame["messages"]] == ["missed 1", "missed 2"]
+    await close_all(a, b)
+
+
+# Typing and presence -----------------------------------------------------------------
+
+
+async def test_typing_relayed_and_throttled(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    await send(a, type="typing")
+    frame = await receive(b, "typing")
+    assert frame["user"]["username"] == "ann" and frame["room"] == "lobby"
+    await send(a, type="typing")  # within TYPING_INTERVAL: dropped
+    assert await nothing_more(b, "typing")
+    await close_all(a, b)
+
+
+async def test_presence_join_and_leave(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    frame = await receive(a, "presence")
+    assert [u["username"] for u in frame["users"]] == ["ann"]
+    b, _ = await join(bob)
+    while [u["username"] for u in (await receive(a, "presence"))["users"]] != ["ann", "bob"]:
+        pass
+    frame = await receive(b, "presence")
+    assert {u["username"] for u in frame["users"]} <= {"ann", "bob"}
+    await b.disconnect()
+    while [u["username"] for u in (await receive(a, "presence"))["users"]] != ["ann"]:
+        pass
+    assert await database_sync_to_async(Connection.objects.count)() == 1
+    await close_all(a)
+    assert await database_sync_to_async(Connection.objects.count)() == 0
+
+
+async def test_presence_lists_a_user_with_two_tabs_once(users):
+    (ann,) = await users("ann")
+    a1, _ = await join(ann)
+    a2, _ = await join(ann)
+    frame = await receive(a2, "presence")
+    assert [u["username"] for u in frame["users"]] == ["ann"]
+    await close_all(a1, a2)
+
+
+async def test_stale_connections_of_a_dead_process_expire(users):
+    ann, ghost = await users("ann", "ghost")
+    long_ago = timezone.now() - datetime.timedelta(minutes=5)
+    await database_sync_to_async(Connection.objects.create)(
+        room_slug="lobby", user=ghost, server_id="dead-process", channel_name="x!dead", seen_at=long_ago
+    )
+    a, _ = await join(ann)
+    frame = await receive(a, "presence")
+    assert [u["username"] for u in frame["users"]] == ["ann"]
+    await database_sync_to_async(services.heartbeat)(SERVER_ID)
+    assert not await database_sync_to_async(Connection.objects.filter(server_id="dead-process").exists)()
+    assert await database_sync_to_async(Connection.objects.filter(server_id=SERVER_ID).count)() == 1
+    await close_all(a)
+
+
+@override_settings(ELEARNING_CHAT={"PRESENCE_HEARTBEAT": 1, "PRESENCE_TTL": 3})
+async def test_heartbeat_announces_expired_presence(users):
+    ann, ghost = await users("ann", "ghost")
+    soon_stale = timezone.now() - datetime.timedelta(seconds=2)
+    await database_sync_to_async(Connection.objects.create)(
+        room_slug="lobby", user=ghost, server_id="dead-process", channel_name="x!dead", seen_at=soon_stale
+    )
+    a, _ = await join(ann)
+    assert [u["username"] for u in (await receive(a, "presence"))["users"]] == ["ann", "ghost"]
+    frame = await receive(a, "presence", timeout=5)  # sent by the heartbeat, without any join/leave
+    assert [u["username"] for u in frame["users"]] == ["ann"]
+    await close_all(a)
+
+
+# Moderation --------------------------------------------------------------------------
+
+
+async def test_delete_by_moderator(users, client):
+    (ann,) = await users("ann")
+    (mod,) = await users("mod", is_staff=True)
+    a, _ = await join(ann)
+    m, _ = await join(mod)
+    await send(a, type="message", body="rude")
+    msg = await receive(a, "message")
+    await receive(m, "message")
+    await send(m, type="delete", id=msg["id"])
+    assert await receive(a, "deleted") == {"type": "deleted", "room": "lobby", "id": msg["id"]}
+    assert (await receive(m, "deleted"))["id"] == msg["id"]
+    assert await database_sync_to_async(lambda: Message.objects.get(pk=msg["id"]).deleted)()
+    # Gone from history, resync and the API.
+    fresh, history = await join(ann)
+    assert history["messages"] == []
+    await send(fresh, type="resync", after=0)
+    assert (await receive(fresh, "history"))["messages"] == []
+    await database_sync_to_async(client.force_login)(ann)
+    response = await database_sync_to_async(client.get)("/api/chat/rooms/lobby/messages/")
+    assert response.json()["results"] == []
+    await close_all(a, m, fresh)
+
+
+async def test_delete_by_non_moderator_is_forbidden(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    await send(a, type="message", body="mine")
+    msg = await receive(b, "message")
+    await send(b, type="delete", id=msg["id"])
+    assert (await receive(b, "error"))["code"] == "forbidden"
+    await send(a, type="delete", id=msg["id"])  # authors are not moderators either
+    assert (await receive(a, "error"))["code"] == "forbidden"
+    assert await nothing_more(a, "deleted")
+    assert await stored() == ["mine"]
+    assert not await database_sync_to_async(lambda: Message.objects.get(pk=msg["id"]).deleted)()
+    await send(b, type="message", body="still connected")
+    assert (await receive(b, "message"))["body"] == "still connected"
+    await close_all(a, b)
+
+
+async def test_delete_unknown_or_other_rooms_message(users):
+    (mod,) = await users("mod", is_staff=True)
+    other = await add_messages(mod, 1, room="other")
+    m, _ = await join(mod)
+    await send(m, type="delete", id=other[0])
+    assert (await receive(m, "error"))["code"] == "bad_request"
+    await send(m, type="delete", id=999999)
+    assert (await receive(m, "error"))["code"] == "bad_request"
+    assert not await database_sync_to_async(Message.objects.filter(deleted=True).exists)()
+    await close_all(m)
+
+
+async def test_policy_moderator(users):
+    ann, teacher = await users("ann", "teacher")
+    with override_settings(ELEARNING_CHAT=REVOCABLE):
+        RevocablePolicy.moderators = {"teacher"}
+        a, _ = await join(ann)
+        t, _ = await join(teacher)
+        await send(a, type="message", body="x")
+        msg = await receive(t, "message")
+        await send(t, type="delete", id=msg["id"])
+        assert (await receive(a, "deleted"))["id"] == msg["id"]
+        await close_all(a, t)
+
+
+async def test_policy_revoked_mid_connection(users):
+    ann, bob = await users("ann", "bob")
+    with override_settings(ELEARNING_CHAT=REVOCABLE):
+        a, _ = await join(ann)
+        b, _ = await join(bob)
+        RevocablePolicy.banned = {"ann"}
+        await send(a, type="message", body="after ban")
+        assert (await receive(a, "error"))["code"] == "forbidden"
+        closed = await a.receive_output(timeout=TIMEOUT)
+        while closed["type"] != "websocket.close":
+            closed = await a.receive_output(timeout=TIMEOUT)
+        assert closed["code"] == 4403
+        assert "after ban" not in await stored()
+        # Reconnecting is refused.
+        connected, _ = await communicator(ann).connect(timeout=TIMEOUT)
+        assert not connected
+        await close_all(a, b)
+
+
+async def test_remove_user_from_room(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann, "course-1")
+    a_lobby, _ = await join(ann)
+    b, _ = await join(bob, "course-1")
+    await database_sync_to_async(remove_user_from_room)("course-1", ann.pk)
+    assert (await receive(a, "error"))["code"] == "forbidden"
+    closed = await a.receive_output(timeout=TIMEOUT)
+    assert closed == {"type": "websocket.close", "code": 4403, "reason": ""} or closed["code"] == 4403
+    await a.disconnect()
+    while [u["username"] for u in (await receive(b, "presence"))["users"]] != ["bob"]:
+        pass
+    # The other room and the other user are untouched.
+    await send(a_lobby, type="message", body="lobby still works")
+    assert (await receive(a_lobby, "message"))["body"] == "lobby still works"
+    await send(b, type="message", body="course goes on")
+    assert (await receive(b, "message"))["body"] == "course goes on"
+    await close_all(a_lobby, b)
+
+
+# The per-process hub -----------------------------------------------------------------
+
+
+async def test_one_hub_per_room_and_process(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    c, _ = await join(bob, "other")
+    registry = get_registry()
+    assert set(registry.hubs) == {"lobby", "other"}
+    assert len(registry.hubs["lobby"].members) == 2
+    await close_all(a, b, c)
+    assert registry.hubs == {}
+
+
+async def test_hub_skips_a_socket_that_fails_mid_broadcast(users):
+    ann, bob, cid = await users("ann", "bob", "cid")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    c, _ = await join(cid)
+    hub = get_registry().hubs["lobby"]
+    broken = next(m for m in hub.members if m.user.pk == bob.pk)
+
+    async def fail(*args, **kwargs):
+        raise RuntimeError("socket gone")
+
+    broken.send = fail
+    await send(a, type="message", body="for the living")
+    assert (await receive(a, "message"))["body"] == "for the living"
+    assert (await receive(c, "message"))["body"] == "for the living"
+    await close_all(a, c)
+
+
+async def test_hub_recovers_from_channel_layer_errors(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    hub = get_registry().hubs["lobby"]
+    layer = hub.layer
+    original = layer.receive
+    failures = []
+
+    async def flaky(channel):
+        if channel == hub.channel_name and len(failures) < 2:
+            failures.append(channel)
+            raise ConnectionError("layer down")
+        return await original(channel)
+
+    layer.receive = flaky
+    hub._task.cancel()  # restart the loop so it picks up the flaky receive
+    await asyncio.sleep(0)
+    hub._task = asyncio.create_task(hub._run())
+    await asyncio.sleep(0.3)
+    assert len(failures) == 2
+    await send(a, type="message", body="after the outage")
+    assert (await receive(b, "message"))["body"] == "after the outage"
+    layer.receive = original
+    await close_all(a, b)
+
+
+async def test_message_stored_while_joining_is_not_lost_nor_doubled(users):
+    ann, bob = await users("ann", "bob")
+    b, _ = await join(bob)
+    comm = communicator(ann)
+    original = services.history
+
+    def slow_history(*args, **kwargs):
+        # A message is stored and broadcast while the newcomer reads the history.
+        from asgiref.sync import async_to_sync
+
+        result = original(*args, **kwargs)
+        async_to_sync(send)(b, type="message", body="during join")
+        import time
+
+        time.sleep(0.3)
+        return result
+
+    services.history = slow_history
+    try:
+        connected, _ = await comm.connect(timeout=TIMEOUT)
+        assert connected
+        history = await receive(comm, "history")
+    finally:
+        services.history = original
+    got = await receive(comm, "message")
+    assert got["body"] == "during join"
+    seen = [m["id"] for m in history["messages"]] + [got["id"]]
+    assert len(seen) == len(set(seen))
+    await close_all(comm, b)
