@@ -42,16 +42,13 @@ def check_settings(app_configs, **kwargs):
     values = {**DEFAULTS, **user_settings}
     path = values["ROOM_POLICY"]
     try:
-        policy = import_string(path) if isinstance(path, str) else None
+        if not isinstance(path, str):
+            raise ImportError("not a dotted path")
+        policy = import_string(path)
     except ImportError as exc:
-        policy = None
-        reason = str(exc)
-    else:
-        reason = "not a dotted path" if policy is None else ""
-    if policy is None:
         errors.append(
             Error(
-                f"ELEARNING_CHAT['ROOM_POLICY'] = {path!r} cannot be imported: {reason}.",
+                f"ELEARNING_CHAT['ROOM_POLICY'] = {path!r} cannot be imported: {exc}.",
                 hint="Give the dotted path of a BaseRoomPolicy subclass.",
                 id="elearning_chat.E003",
             )

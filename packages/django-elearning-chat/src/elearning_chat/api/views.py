@@ -1,5 +1,7 @@
 """Read-only chat API: the rooms a user may join and a room's message history."""
 
+import re
+
 from django.http import Http404
 from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -8,15 +10,20 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ..conf import app_settings, get_room_policy
-from ..models import Message, Room
+from ..models import ROOM_SLUG_PATTERN, Message, Room
 from .serializers import MessageQuerySerializer, MessageSerializer, RoomSerializer
+
+slug_re = re.compile(ROOM_SLUG_PATTERN)
 
 
 def room_entries(request, user):
-    """``(slug, title)`` of the lobby and the policy's extra rooms, titles from the database."""
+    """``(slug, title)`` of the lobby and the policy's extra rooms (invalid slugs and
+    duplicates dropped), titles from the database where the room exists."""
     policy = get_room_policy()
     rooms = [("lobby", policy.get_room_title("lobby"))] if policy.can_join(user, "lobby") else []
-    rooms += [room for room in policy.visible_rooms(user) if room[0] != "lobby"]
+    for slug, title in policy.visible_rooms(user):
+        if slug != "lobby" and slug_re.fullmatch(str(slug)) and slug not in {s for s, _ in rooms}:
+            rooms.append((slug, title))
     stored = dict(Room.objects.filter(slug__in=[slug for slug, _ in rooms]).values_list("slug", "title"))
     return [(slug, stored.get(slug) or title) for slug, title in rooms]
 
