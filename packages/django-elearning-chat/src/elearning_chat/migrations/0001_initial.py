@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,49 +15,107 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[-a-zA-Z0-9_]{1,64}\\Z', 'Room names use 1 to 64 letters, digits, hyphens or underscores.')], verbose_name='slug')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        max_length=64,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[-a-zA-Z0-9_]{1,64}\\Z",
+                                "Room names use 1 to 64 letters, digits, hyphens or underscores.",
+                            )
+                        ],
+                        verbose_name="slug",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'room',
-                'verbose_name_plural': 'rooms',
-                'ordering': ['slug'],
+                "verbose_name": "room",
+                "verbose_name_plural": "rooms",
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('room_slug', models.CharField(db_index=True, max_length=64, verbose_name='room')),
-                ('server_id', models.CharField(db_index=True, max_length=64, verbose_name='server process')),
-                ('channel_name', models.CharField(max_length=200, unique=True, verbose_name='connection id')),
-                ('seen_at', models.DateTimeField(db_index=True, verbose_name='last seen')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elearning_chat_connections', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("room_slug", models.CharField(db_index=True, max_length=64, verbose_name="room")),
+                ("server_id", models.CharField(db_index=True, max_length=64, verbose_name="server process")),
+                ("channel_name", models.CharField(max_length=200, unique=True, verbose_name="connection id")),
+                ("seen_at", models.DateTimeField(db_index=True, verbose_name="last seen")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elearning_chat_connections",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'connection',
-                'verbose_name_plural': 'connections',
+                "verbose_name": "connection",
+                "verbose_name_plural": "connections",
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField(verbose_name='body')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
-                ('deleted', models.BooleanField(default=False, verbose_name='deleted')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elearning_chat_messages', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='elearning_chat.room', verbose_name='room')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="body")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created at"),
+                ),
+                ("deleted", models.BooleanField(default=False, verbose_name="deleted")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elearning_chat_messages",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="elearning_chat.room",
+                        verbose_name="room",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['room', 'deleted', 'id'], name='elearning_chat_room_idx'), models.Index(fields=['author', 'created_at'], name='elearning_chat_rate_idx')],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["room", "deleted", "id"], name="elearning_chat_room_idx"),
+                    models.Index(fields=["author", "created_at"], name="elearning_chat_rate_idx"),
+                ],
             },
         ),
     ]
