@@ -236,3 +236,37 @@ class TestMaterials:
         # course + count + page
         with django_assert_num_queries(3):
             assert client.get(f"/api/courses/{course.pk}/materials/?page_size=100").data["count"] == rows
+
+
+class TestDownload:
+    @pytest.mark.parametrize(
+        "role, expected",
+        [("anonymous", 403), ("student", 403), ("enrolled", 200), ("blocked", 403),
+         ("other_teacher", 403), ("owner", 200)],
+    )
+    def test_access(self, api_as, course, material, role, expected):
+        response = api_as(role).get(f"/api/courses/{course.pk}/materials/{material.pk}/download/")
+        assert response.status_code == expected
+        if expected == 200:
+            assert b"".join(response.streaming_content) == PDF_BYTES
+            assert response["Content-Disposition"] == 'attachment; filename="notes.pdf"'
+            assert response["X-Content-Type-Options"] == "nosniff"
+            assert response["Content-Type"] == "application/pdf"
+
+    def test_download_url_points_here(self, api_as, course, material):
+        row = api_as("owner").get(f"/api/courses/{course.pk}/materials/").data["results"][0]
+        assert row["download_url"] == (
+            f"http://testserver/api/courses/{course.pk}/materials/{material.pk}/download/"
+        )
+
+    def test_material_of_another_course_is_404(self, api_as, course, material, owner):
+        other = Course.objects.create(teacher=owner, title="Other")
+        assert api_as("owner").get(f"/api/courses/{other.pk}/materials/{material.pk}/download/").status_code == 404
+
+    @pytest.mark.parametrize("path", ["999999/materials/1", "abc/materials/1"])
+    def test_unknown_ids(self, api_as, material, path):
+        assert api_as("owner").get(f"/api/courses/{path}/download/").status_code == 404
+
+    def test_missing_file_is_404(self, api_as, course, material):
+        material.file.storage.delete(material.file.name)
+        assert api_as("owner").get(f"/api/courses/{course.pk}/materials/{material.pk}/download/").status_code == 404

@@ -128,3 +128,22 @@ def material_upload_to(instance, filename):
         extension = ""
     folder = app_settings.MATERIAL_UPLOAD_DIR.strip("/")
     return f"{folder}/{instance.course_id}/{uuid.uuid4().hex}{extension}"
+
+
+def material_response(material):
+    """Stream ``material`` as an attachment, never rendered inline by the browser.
+
+    Access must be checked by the caller (``rules.can_view_materials``). Raises
+    ``FileNotFoundError`` when the stored file is gone.
+    """
+    from django.http import FileResponse
+
+    handle = material.file.open("rb")
+    response = FileResponse(
+        handle, as_attachment=True, filename=material.original_name,
+        content_type=material.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from ..materials import validate_material_upload
 from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
@@ -66,9 +67,11 @@ class MaterialSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "course", "original_name", "size", "content_type", "uploaded_at")
 
     def get_download_url(self, obj) -> str:
-        url = obj.download_url
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if (url and request) else url
+        """The API's download endpoint (session or token auth), absolute when possible."""
+        return reverse(
+            "elearning_courses_api:course-material-download",
+            args=[obj.course_id, obj.pk], request=self.context.get("request"),
+        )
 
     def validate_file(self, value):
         try:
