@@ -64,6 +64,7 @@ def test_teacher_and_student_share_a_course(demo_server, live_url, new_page, tmp
     teacher.goto(live_url + "/")
     expect(teacher.locator("#notification-bell[data-live]")).to_have_count(1)
     expect(teacher.locator("#notification-count")).to_be_hidden()
+    expect(teacher.locator("#home-notifications-empty")).to_be_visible()
 
     # The student finds the course, enrolls, downloads the material and rates the course.
     student = new_page(viewport={"width": 390, "height": 844})
@@ -77,6 +78,10 @@ def test_teacher_and_student_share_a_course(demo_server, live_url, new_page, tmp
     # The teacher's badge changes without a reload.
     expect(teacher.locator("#notification-count")).to_be_visible()
     expect(teacher.locator("#notification-count")).to_have_text(re.compile(r"^\s*1\b"))
+    # ... and so does the home page's list of latest notifications.
+    feed = teacher.locator("[data-live-notifications]")
+    expect(feed.get_by_role("link", name="stu enrolled in Browser testing 101.")).to_be_visible()
+    expect(teacher.locator("#home-notifications-empty")).to_be_hidden()
 
     with student.expect_download() as download_info:
         student.get_by_role("link", name="Week 1 notes", exact=True).click()

@@ -8,8 +8,9 @@
  *   {"type": "notification", "notification": {...}, "unread_count": 3}
  *
  * Every frame carrying a numeric "unread_count" updates the badge. Each pushed
- * notification is also re-dispatched on document as an "elearning:notification"
- * CustomEvent (detail = the frame) so a page can react, e.g. to list it.
+ * notification is put on top of every list marked data-live-notifications (the
+ * home page's and the notifications page's) and re-dispatched on document as an
+ * "elearning:notification" CustomEvent (detail = the frame) for other scripts.
  * Reconnects with exponential back-off (1 s doubling to 30 s, with jitter).
  * No framework, no build step.
  */
@@ -57,8 +58,43 @@
     if (typeof data.unread_count === "number") {
       setCount(data.unread_count);
     }
-    if (data.type === "notification") {
+    if (data.type === "notification" && data.notification) {
+      prependToFeeds(data.notification);
       document.dispatchEvent(new CustomEvent("elearning:notification", { detail: data }));
+    }
+  }
+
+  // Lists marked data-live-notifications get each pushed notification on top.
+  // Text goes in with textContent (never HTML) and only same-site paths become links.
+  function prependToFeeds(notification) {
+    var feeds = document.querySelectorAll("[data-live-notifications]");
+    for (var i = 0; i < feeds.length; i++) {
+      var feed = feeds[i];
+      var item = document.createElement("li");
+      item.className = feed.getAttribute("data-item-class") || "list-group-item fw-semibold";
+      item.setAttribute("data-notification-id", String(notification.id));
+      var url = typeof notification.url === "string" ? notification.url : "";
+      var text = document.createElement(url.charAt(0) === "/" && url.charAt(1) !== "/" ? "a" : "span");
+      if (text.tagName === "A") {
+        text.href = url;
+        text.className = feed.getAttribute("data-link-class") || "";
+      }
+      text.textContent = notification.message || "";
+      item.appendChild(text);
+      var when = document.createElement("div");
+      when.className = "small text-body-secondary fw-normal";
+      when.textContent = feed.getAttribute("data-just-now") || "just now";
+      item.appendChild(when);
+      feed.insertBefore(item, feed.firstChild);
+      feed.classList.remove("d-none");
+      var limit = parseInt(feed.getAttribute("data-limit"), 10);
+      while (limit > 0 && feed.children.length > limit) {
+        feed.removeChild(feed.lastElementChild);
+      }
+      var empty = document.getElementById(feed.getAttribute("data-empty") || "");
+      if (empty) {
+        empty.classList.add("d-none");
+      }
     }
   }
 
