@@ -93,6 +93,7 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     student.goto(base + "/chat/")
     assert student.get_by_role("link", name="Lobby").is_visible()
     assert student.get_by_role("link", name="Chemistry 101").is_visible()
+    screenshot(student, "chat-room-list-mobile")
 
     # Lobby: both connected, both present, messages and typing flow both ways.
     teacher.goto(base + "/chat/lobby/")
@@ -111,7 +112,8 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     teacher.get_by_text("Thanks", exact=True).wait_for()
     # Text is text: markup arrives escaped, never as elements.
     say(student, "<img src=x onerror=alert(1)> <b>bold?</b>")
-    teacher.get_by_text("<img src=x onerror=alert(1)> <b>bold?</b>").wait_for()
+    for page in (teacher, student):  # the sender gets its own message back too
+        page.get_by_text("<img src=x onerror=alert(1)> <b>bold?</b>").wait_for()
     assert teacher.locator("[data-chat-messages] img[src='x'], [data-chat-messages] b").count() == 0
     assert texts(student) == texts(teacher)
 
@@ -144,7 +146,8 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     student.locator('[data-chat-state="connected"]').wait_for(timeout=40_000)
     student.get_by_text(missed[-1]).wait_for()
     say(student, "Back, I saw everything.")
-    teacher.get_by_text("Back, I saw everything.").wait_for()
+    for page in (teacher, student):
+        page.get_by_text("Back, I saw everything.").wait_for()
     ids = message_ids(student)
     assert ids == sorted(set(ids))
     assert texts(student) == texts(teacher)
@@ -219,6 +222,7 @@ Message.objects.bulk_create([Message(room=room, author=tina, body=f"old {{n}}") 
     log_in(page, base, "stan")
     page.goto(base + "/chat/lobby/")
     connected(page)
+    page.get_by_text("old 130", exact=True).wait_for()  # the history frame follows the handshake
     assert len(message_ids(page)) == 50
     older = page.get_by_role("button", name="Load older messages")
     older.click()

@@ -28,6 +28,7 @@
   var TYPING_SEND_EVERY_MS = 3000;
   var TYPING_SHOW_MS = 5000;
   var MAX_BACKOFF_MS = 30000;
+  var GROUP_MS = 5 * 60 * 1000;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -87,6 +88,7 @@
     this.beginning = q("beginning");
     this.jumpButton = q("jump");
 
+    if (this.config.canModerate) root.classList.add("chat-moderator");
     this.bind();
     this.updateCounter();
     this.connect();
@@ -263,9 +265,11 @@
     this.list.setAttribute("aria-busy", "true");
     for (var i = 0; i < messages.length; i++) this.addMessage(messages[i], false);
     this.list.setAttribute("aria-busy", "false");
-    if (firstLoad && this.olderButton && this.oldestId !== null && !this.olderExhausted) {
-      this.olderButton.hidden = messages.length < this.historyLimit;
-      if (this.beginning) this.beginning.hidden = !this.olderButton.hidden;
+    if (firstLoad && !this.historyKnown) {
+      // Fewer messages than the server sends at most: there is nothing older.
+      this.historyKnown = true;
+      this.olderExhausted = messages.length < this.historyLimit;
+      this.refreshEmpty();
     }
     if (firstLoad || stick) this.scrollToBottom();
     // A resync answer is paged: ask for the next page until the server says it is done.
@@ -287,7 +291,9 @@
   ChatClient.prototype.onDeleted = function (frame) {
     var item = this.items.get(frame.id);
     if (!item) return;
+    var next = item.nextElementSibling;
     item.remove();
+    this.regroup(next);
     this.items.delete(frame.id);
     this.refreshEmpty();
   };
@@ -402,14 +408,16 @@
     var mine = author.id === this.user.id;
     var li = el("li", "chat-message d-flex gap-2 px-2 py-2" + (mine ? " chat-message-mine" : ""));
     li.setAttribute("data-id", String(message.id));
+    li.setAttribute("data-author", String(author.id));
+    li.setAttribute("data-time", String(Date.parse(message.created_at) || 0));
     li.appendChild(this.avatar(author, 36));
     var body = el("div", "chat-message-body flex-grow-1");
-    var head = el("div", "d-flex flex-wrap align-items-baseline gap-2");
+    var head = el("div", "chat-meta d-flex flex-wrap align-items-baseline gap-2");
     head.appendChild(el("strong", "chat-author", author.username || this.t("unknown")));
     head.appendChild(this.timeNode(message.created_at));
     if (this.config.canModerate) {
       var self = this;
-      var del = el("button", "btn btn-link btn-sm text-danger p-0 ms-auto chat-delete", this.t("delete"));
+      var del = el("button", "btn btn-link btn-sm text-danger p-0 chat-delete", this.t("delete"));
       del.type = "button";
       del.setAttribute("aria-label", this.t("delete_label", { name: author.username || "" }));
       del.addEventListener("click", function () {
@@ -435,6 +443,8 @@
       node = node.previousElementSibling;
     }
     this.list.insertBefore(item, before);
+    this.regroup(item);
+    this.regroup(before);
     this.items.set(message.id, item);
     if (message.id > this.lastId) this.lastId = message.id;
     if (this.oldestId === null || message.id < this.oldestId) this.oldestId = message.id;
@@ -443,7 +453,19 @@
   };
 
   ChatClient.prototype.refreshEmpty = function () {
-    if (this.empty) this.empty.hidden = this.items.size > 0;
+    var any = this.items.size > 0;
+    if (this.empty) this.empty.hidden = any;
+    if (this.olderButton) this.olderButton.hidden = !any || !this.historyKnown || this.olderExhausted;
+    if (this.beginning) this.beginning.hidden = !any || !this.olderExhausted;
+  };
+
+  // Consecutive messages of one author within GROUP_MS are shown as one block.
+  ChatClient.prototype.regroup = function (item) {
+    if (!item) return;
+    var prev = item.previousElementSibling;
+    var grouped = !!prev && prev.getAttribute("data-author") === item.getAttribute("data-author") &&
+      Number(item.getAttribute("data-time")) - Number(prev.getAttribute("data-time")) < GROUP_MS;
+    item.classList.toggle("chat-message-continued", grouped);
   };
 
   ChatClient.prototype.nearBottom = function () {
@@ -497,8 +519,7 @@
       var done = !results.length || (!Array.isArray(data) && !data.next);
       if (done) {
         self.olderExhausted = true;
-        self.olderButton.hidden = true;
-        if (self.beginning) self.beginning.hidden = false;
+        self.refreshEmpty();
       }
     }).catch(function () {
       self.showAlert(self.t("older_failed"), "warning", true);
