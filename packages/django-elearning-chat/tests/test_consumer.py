@@ -595,3 +595,30 @@ async def test_message_stored_while_joining_is_not_lost_nor_doubled(users):
     seen = [m["id"] for m in history["messages"]] + [got["id"]]
     assert len(seen) == len(set(seen))
     await close_all(comm, b)
+
+
+async def test_hub_fills_a_gap_left_by_a_dropped_broadcast(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    room = await database_sync_to_async(Room.objects.get)(slug="lobby")
+    # Stored, but its broadcast never reached this process (e.g. a full channel).
+    lost, _ = await database_sync_to_async(services.post_message)(bob, room, "dropped broadcast")
+    await send(a, type="message", body="next one")
+    first = await receive(a, "message")
+    second = await receive(a, "message")
+    assert first["id"] == lost["id"] < second["id"]
+    assert [first["body"], second["body"]] == ["dropped broadcast", "next one"]
+    assert await nothing_more(a, "message")
+    await close_all(a)
+
+
+async def test_heartbeat_delivers_a_dropped_last_broadcast(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    room = await database_sync_to_async(Room.objects.get)(slug="lobby")
+    lost, _ = await database_sync_to_async(services.post_message)(bob, room, "last and dropped")
+    await get_registry().hubs["lobby"].catch_up()
+    assert (await receive(a, "message"))["id"] == lost["id"]
+    await get_registry().hubs["lobby"].catch_up()
+    assert await nothing_more(a, "message")
+    await close_all(a)

@@ -133,8 +133,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.removed = True
                 await self.close(app_settings.REMOVED_CLOSE_CODE)
             return
+        message, previous = message
         await get_registry().broadcast(
-            self.room_slug, {"type": "chat.frame", "id": message["id"], "frame": encode(message)}
+            self.room_slug,
+            {"type": "chat.message", "id": message["id"], "previous": previous, "frame": encode(message)},
         )
 
     async def on_resync(self, frame):

@@ -47,6 +47,11 @@ class RoomHub:
         self.layer = registry.layer
         self.members = set()
         self.channel_name = None
+        # Id of the last message of the room written to the members; broadcasts carry
+        # the id of the message before theirs, so a gap (a broadcast the layer dropped,
+        # e.g. over its channel capacity) is filled from the database, in order.
+        self.last_id = 0
+        self._order = asyncio.Lock()  # the loop and the heartbeat both write messages
         self._task = None
         self._presence_frame = None
         self._presence_task = None
@@ -58,6 +63,8 @@ class RoomHub:
             # one shared receive, which only serves its own prefix.
             self.channel_name = await self.layer.new_channel()
             await self.layer.group_add(self.group, self.channel_name)
+        self.last_id = await database_sync_to_async(services.last_message_id)(self.room_slug)
+        if self.layer is not None:
             self._task = asyncio.create_task(self._run(), name=f"elearning_chat hub {self.room_slug}")
 
     async def stop(self):
@@ -100,8 +107,10 @@ class RoomHub:
 
     async def dispatch(self, message):
         kind = message.get("type")
-        if kind == "chat.frame":
-            await self.fan_out(message["frame"], message.get("id"))
+        if kind == "chat.message":
+            await self.fan_out_message(message["frame"], message["id"], message.get("previous"))
+        elif kind == "chat.frame":
+            await self.fan_out(message["frame"])
         elif kind == "chat.presence":
             self.refresh_presence(force=True)
         elif kind == "chat.kick":
@@ -113,6 +122,28 @@ class RoomHub:
                 await member.deliver(frame, message_id)
             except Exception:  # closed mid-broadcast: the others still get the frame
                 logger.debug("elearning_chat: dropped frame for a closed socket", exc_info=True)
+
+    async def fan_out_message(self, frame, message_id, previous):
+        """Write a stored message, after any earlier ones this hub missed."""
+        async with self._order:
+            if message_id <= self.last_id:
+                return  # already written (fetched while filling a gap)
+            if previous is not None and previous > self.last_id:
+                await self._catch_up(before=message_id)
+            self.last_id = message_id
+            await self.fan_out(frame, message_id)
+
+    async def catch_up(self):
+        """Write the room's stored messages newer than ``last_id`` (a last broadcast the
+        channel layer dropped has no successor to reveal the gap)."""
+        async with self._order:
+            await self._catch_up()
+
+    async def _catch_up(self, before=None):
+        missed = await database_sync_to_async(services.messages_between)(self.room_slug, self.last_id, before)
+        for message in missed:
+            self.last_id = message["id"]
+            await self.fan_out(encode(message), message["id"])
 
     async def kick(self, user_id, code):
         for member in list(self.members):
@@ -194,6 +225,10 @@ class Registry:
                 except Exception:
                     logger.warning("elearning_chat: could not re-join %s", hub.group, exc_info=True)
                 hub.refresh_presence()
+                try:
+                    await hub.catch_up()  # a last broadcast the layer dropped
+                except Exception:
+                    logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
 
     async def broadcast(self, room_slug, message):
         """Send a hub message to every process's hub of the room."""

@@ -62,16 +62,39 @@ def history(room, after=None, limit=None):
 
 
 def post_message(user, room, body):
-    """Store a message after the policy and the rate limit checks; return its dict."""
+    """Store a message after the policy and rate-limit checks.
+
+    Returns ``(message dict, previous message id in the room or None)``. Stores into one
+    room are serialized (row lock on the room), so ids commit in increasing order
+    within a room and ``previous`` is exact: hubs use it to detect missed broadcasts.
+    """
     if not get_room_policy().can_join(user, room.slug):
         raise ChatError("forbidden", "You may no longer post in this room.")
     window = timezone.now() - datetime.timedelta(seconds=app_settings.RATE_LIMIT_SECONDS)
     recent = Message.objects.filter(author=user, created_at__gte=window).count()
     if recent >= app_settings.RATE_LIMIT_MESSAGES:
         raise ChatError("rate_limited", "You are sending messages too fast; wait a few seconds.")
-    message = Message.objects.create(room=room, author=user, body=body)
+    with transaction.atomic():
+        Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").get()
+        previous = Message.objects.filter(room=room).order_by("-id").values_list("id", flat=True).first()
+        message = Message.objects.create(room=room, author=user, body=body)
     message.author = user
-    return message_dict(message, room.slug)
+    return message_dict(message, room.slug), previous
+
+
+def last_message_id(room_slug):
+    """Greatest message id of a room, deleted messages included (0 when empty)."""
+    return (
+        Message.objects.filter(room__slug=room_slug).order_by("-id").values_list("id", flat=True).first() or 0
+    )
+
+
+def messages_between(room_slug, after, before=None):
+    """Visible messages with ``after < id < before``, oldest first, as protocol dicts."""
+    qs = Message.objects.visible().filter(room__slug=room_slug, id__gt=after)
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    return [message_dict(m, room_slug) for m in qs.select_related("author").order_by("id")]
 
 
 def delete_message(user, room, message_id):
