@@ -173,7 +173,7 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     admin.goto(base + f"/courses/{course_id}/students/{stan_id}/block/")
     admin.get_by_role("button", name="Block student").click()
     student.locator('[data-chat-state="closed"]').wait_for()
-    assert student.get_by_text("You were removed from this room.").is_visible()
+    assert student.get_by_role("alert").filter(has_text="You were removed from this room.").is_visible()
     assert student.locator("[data-chat-send]").is_disabled()
     student.reload()
     assert student.get_by_role("heading", name="You cannot join this room").is_visible()
@@ -204,6 +204,25 @@ def test_outsider_is_refused_and_sees_why(demo_server, new_page):
     )
     assert closed.startswith("closed")
     screenshot(page, "chat-refused")
+
+
+def test_session_end_stops_reconnecting(demo_server, new_page):
+    set_up(demo_server)
+    base = demo_server.start()
+    page = new_page()
+    log_in(page, base, "stan")
+    page.goto(base + "/chat/lobby/")
+    connected(page)
+    # Log out in another tab, then lose the connection: the next handshake is refused
+    # and the client finds out why instead of retrying forever.
+    other = page.context.new_page()
+    other.goto(base + "/")
+    other.locator("#user-menu").click()
+    other.get_by_role("button", name="Log out").click()
+    page.evaluate("document.querySelector('[data-chat-room]').chatClient.socket.close()")
+    page.locator('[data-chat-state="closed"]').wait_for()
+    assert page.get_by_role("alert").filter(has_text="Your session has ended.").is_visible()
+    assert page.locator("[data-chat-status]").inner_text() == "Disconnected"
 
 
 def test_load_older_messages(demo_server, new_page):

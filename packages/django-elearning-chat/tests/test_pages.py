@@ -141,6 +141,7 @@ class TestRoomPage:
         assert 'role="status"' in content
         config = config_of(response)
         assert config["wsPath"] == "/ws/chat/lobby/"
+        assert config["apiUrl"] == "/api/chat/rooms/lobby/messages/"
         assert config["user"] == {"id": ann.pk, "username": "ann"}
         assert config["canModerate"] is False
         assert config["maxLength"] == 2000

@@ -148,8 +148,12 @@ class RoomView(LoginRequiredMixin, TemplateView):
             "reconnecting": gettext("Connection lost. Retrying in %(seconds)s s…"),
             "offline": gettext("You are offline"),
             "closed": gettext("Disconnected"),
+            "lost": gettext("Connection lost. Reconnecting…"),
             "removed": gettext("You no longer have access to this room."),
-            "not_connected": gettext("Not connected: your message was not sent. Wait for the connection to return."),
+            "logged_out": gettext("Your session has ended. Reload the page to log in again."),
+            "not_connected": gettext(
+                "Not connected: your message was not sent. Wait for the connection to return."
+            ),
             "typing_one": gettext("%(name)s is typing…"),
             "typing_two": gettext("%(first)s and %(second)s are typing…"),
             "typing_many": gettext("%(count)s people are typing…"),

@@ -67,6 +67,8 @@
     this.stopped = false;
     this.everConnected = false;
     this.lastSentBody = "";
+    this.unread = 0;          // messages that arrived while the tab was hidden
+    this.baseTitle = document.title;
 
     var q = function (name) { return root.querySelector("[data-chat-" + name + "]"); };
     this.list = q("messages");
@@ -74,6 +76,7 @@
     this.empty = q("empty");
     this.status = q("status");
     this.statusText = q("status-text");
+    this.announcer = q("announce");
     this.reconnectButton = q("reconnect");
     this.form = q("form");
     this.input = q("input");
@@ -106,6 +109,7 @@
   };
 
   ChatClient.prototype.setState = function (state, detail) {
+    var previous = this.state;
     this.state = state;
     this.root.setAttribute("data-chat-state", state);
     if (this.status) {
@@ -116,13 +120,16 @@
       connected: this.t("connected"),
       reconnecting: this.t("reconnecting", { seconds: detail }),
       offline: this.t("offline"),
-      closed: detail || this.t("closed")
+      closed: this.t("closed") // the reason is in an alert beside the composer
     };
     if (this.statusText) this.statusText.textContent = texts[state] || state;
     if (this.reconnectButton) this.reconnectButton.hidden = !(state === "reconnecting" || state === "offline");
-    var usable = state === "connected";
-    if (this.sendButton) this.sendButton.disabled = !usable;
-    if (this.input) this.input.setAttribute("aria-disabled", usable ? "false" : "true");
+    if (this.sendButton) this.sendButton.disabled = state !== "connected";
+    if (state === previous) return; // a countdown tick: update the badge, announce nothing
+    // The badge counts down every second; screen readers hear only the changes.
+    if (this.announcer && state !== "connecting") {
+      this.announcer.textContent = state === "reconnecting" ? this.t("lost") : texts[state];
+    }
     this.root.dispatchEvent(new CustomEvent("chat:state", { detail: { state: state } }));
   };
 
@@ -179,17 +186,19 @@
     };
   };
 
+  // After a refused handshake, ask the room page itself why: a redirect means the
+  // session ended (log-in page), 403/404 that the room policy now refuses the user.
   ChatClient.prototype.checkAccess = function () {
     var self = this;
-    if (!this.config.apiUrl || !window.fetch) return;
-    fetch(this.config.apiUrl + "?after=" + encodeURIComponent(this.lastId || 0), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" }
-    }).then(function (response) {
-      if (response.status === 401 || response.status === 403 || response.status === 404) {
-        self.finish(self.t("removed"));
-      }
-    }).catch(function () { /* network down: keep retrying */ });
+    if (!window.fetch || this.checkingAccess) return;
+    this.checkingAccess = true;
+    fetch(window.location.href, { credentials: "same-origin", redirect: "manual", cache: "no-store" })
+      .then(function (response) {
+        if (response.type === "opaqueredirect") self.finish(self.t("logged_out"));
+        else if (response.status === 403 || response.status === 404) self.finish(self.t("removed"));
+      })
+      .catch(function () { /* network down: keep retrying */ })
+      .then(function () { self.checkingAccess = false; });
   };
 
   ChatClient.prototype.scheduleReconnect = function () {
@@ -224,7 +233,7 @@
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearInterval(this.countdownTimer);
-    this.setState("closed", message);
+    this.setState("closed");
     // The server usually explained itself in an error frame just before closing.
     if (!this.lastForbiddenAt || Date.now() - this.lastForbiddenAt > 3000) this.showAlert(message, "danger", false);
     if (this.input) this.input.disabled = true;
@@ -285,6 +294,10 @@
     if (message.author) this.stopTyping(message.author.id);
     if (stick) this.scrollToBottom();
     else if (this.jumpButton) this.jumpButton.hidden = false;
+    if (live && document.hidden && !(message.author && message.author.id === this.user.id)) {
+      this.unread += 1;
+      document.title = "(" + this.unread + ") " + this.baseTitle;
+    }
     this.root.dispatchEvent(new CustomEvent("chat:message", { detail: message }));
   };
 
@@ -598,6 +611,12 @@
     });
     window.addEventListener("online", function () {
       if (!self.stopped && !self.socket) { self.attempt = 0; self.connect(); }
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) return;
+      if (self.unread) { self.unread = 0; document.title = self.baseTitle; }
+      // Back to the tab while waiting out a long back-off: try now.
+      if (self.state === "reconnecting" && self.attempt > 2) self.reconnectNow();
     });
     window.addEventListener("offline", function () {
       if (self.socket) self.socket.close();
