@@ -264,3 +264,21 @@ class TestOwnerActionsByRole:
         else:
             assert response.status_code == (302 if role == "anonymous" else 403)
             assert not Course.objects.filter(title="Fresh").exists()
+
+
+class TestForbiddenPage:
+    def test_says_why(self, course, client_as):
+        response = client_as("blocked").post(f"/courses/{course.pk}/enroll/")
+        assert response.status_code == 403
+        html = response.content.decode()
+        assert "You have been blocked from this course." in html
+        assert f'href="/courses/{course.pk}/"' in html  # back to the course
+
+    def test_teacher_cannot_enroll(self, course, client_as):
+        response = client_as("other_teacher").post(f"/courses/{course.pk}/enroll/")
+        assert "Only students can enroll in courses." in response.content.decode()
+
+    def test_generic_reason(self, course, client_as):
+        response = client_as("student").get(f"/courses/{course.pk}/edit/")
+        assert response.status_code == 403
+        assert "Your account does not have access to this page." in response.content.decode()

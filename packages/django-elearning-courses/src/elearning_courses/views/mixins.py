@@ -1,12 +1,32 @@
 """Shared pieces of the course pages: loading a course and checking its owner."""
 
+from functools import wraps
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import rules
 from ..models import Course
+
+
+def forbidden_page(view):
+    """Answer a ``PermissionDenied`` raised by ``view`` with a 403 page that says why.
+
+    The reason is the exception's message (e.g. "You have been blocked from this
+    course."), from :mod:`elearning_courses.services` or the view.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as denied:
+            context = {"reason": str(denied) if denied.args else "", "course_pk": kwargs.get("pk")}
+            return render(request, "elearning_courses/forbidden.html", context, status=403)
+
+    return wrapped
 
 
 def get_course(pk, queryset=None):
