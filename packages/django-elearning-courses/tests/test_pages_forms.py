@@ -327,3 +327,23 @@ class TestQueryCounts:
             # session, user, course, count, page, unread count
             with django_assert_num_queries(6):
                 assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+@pytest.mark.parametrize("who, queries", [("anonymous", 3), ("owner", 6), ("enrolled", 15)])
+def test_course_page_queries_do_not_grow_with_feedback_and_materials(
+    rows, who, queries, course, users, make_user, client_as, django_assert_num_queries
+):
+    from elearning_courses.models import Feedback
+
+    students = [make_user(f"f{i}") for i in range(rows)]
+    Enrollment.objects.bulk_create([Enrollment(student=s, course=course) for s in students])
+    Feedback.objects.bulk_create([Feedback(student=s, course=course, rating=1 + i % 5) for i, s in enumerate(students)])
+    CourseMaterial.objects.bulk_create(
+        [CourseMaterial(course=course, title=f"M{i}", file=f"x/{i}.pdf", original_name=f"{i}.pdf", size=1,
+                        content_type="application/pdf") for i in range(rows)]
+    )
+    client = client_as(who)
+    with django_assert_num_queries(queries):
+        response = client.get(f"/courses/{course.pk}/")
+    assert len(response.context["feedback_list"]) == rows
