@@ -86,7 +86,14 @@ def test_course_page_links_to_its_chat_room_for_members_only(client, courses):
 
 
 def test_demo_data_is_idempotent_and_follows_the_rules(client):
-    from elearning_courses.models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
+    from elearning_courses.models import (
+        Course,
+        CourseBlock,
+        CourseMaterial,
+        Enrollment,
+        Feedback,
+        Notification,
+    )
 
     call_command("load_demo_data", stdout=io.StringIO())
     counts = [m.objects.count() for m in (Course, Enrollment, CourseMaterial, Feedback, CourseBlock, Notification)]

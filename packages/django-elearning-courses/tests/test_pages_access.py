@@ -5,6 +5,7 @@ other_teacher, owner (the course's teacher).
 """
 
 import pytest
+
 from elearning_courses.models import CourseBlock, Enrollment, Feedback
 
 from .conftest import PDF_BYTES

@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+
 from elearning_courses.models import Course, CourseBlock, CourseMaterial, Enrollment, Notification
 
 from .conftest import PDF_BYTES

@@ -79,7 +79,7 @@ def _content(filename, kind, title):
         rows = ["city,month,mean_celsius"] + [
             f"{city},{month},{temp}"
             for city, temps in (("Lisbon", (11, 12, 14)), ("Oslo", (-4, -4, -1)), ("Nairobi", (19, 20, 20)))
-            for month, temp in zip(("Jan", "Feb", "Mar"), temps)
+            for month, temp in zip(("Jan", "Feb", "Mar"), temps, strict=True)
         ]
         return ("\n".join(rows) + "\n").encode()
     return (

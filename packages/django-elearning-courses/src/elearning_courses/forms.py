@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
 from elearning_users.forms import BootstrapFormMixin
 
 from .conf import app_settings

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, UpdateView
 from django.views.generic.edit import FormView
+
 from elearning_users.mixins import TeacherRequiredMixin
 
 from .. import rules, services
