@@ -18,7 +18,7 @@ LOBBY = [
     ("lee", "Hi all! First time here."),
 ]
 COURSE = [
-    ("teacher", "Welcome to the course room. Questions about the materials go here."),
+    ("teacher", "Welcome to the “{title}” room. Questions about the materials go here."),
     ("student", "Thanks! Where do I start?"),
     ("teacher", "With the first material in the list, then try the exercises."),
 ]
@@ -52,7 +52,7 @@ def _room(slug):
 
 
 def _course_rooms(people):
-    """``(slug, teacher, a student)`` for each demo course with an enrolled student."""
+    """``(slug, title, teacher, a student)`` for each demo course with an enrolled student."""
     if not apps.is_installed("elearning_courses"):
         return []
     Course = apps.get_model("elearning_courses", "Course")
@@ -62,7 +62,7 @@ def _course_rooms(people):
     for course in Course.objects.filter(teacher__in=teachers).select_related("teacher").order_by("pk"):
         enrollment = Enrollment.objects.filter(course=course).select_related("student").order_by("pk").first()
         if enrollment is not None:
-            rooms.append((f"course-{course.pk}", course.teacher, enrollment.student))
+            rooms.append((f"course-{course.pk}", course.title, course.teacher, enrollment.student))
     return rooms
 
 
@@ -71,8 +71,8 @@ def load(people, stdout):
         return
     _fill(_room("lobby"), LOBBY, people)
     count = 1
-    for slug, teacher, student in _course_rooms(people):
-        lines = [(teacher if who == "teacher" else student, body) for who, body in COURSE]
+    for slug, title, teacher, student in _course_rooms(people):
+        lines = [(teacher if who == "teacher" else student, body.format(title=title)) for who, body in COURSE]
         _fill(_room(slug), lines, people)
         count += 1
     stdout.write(f"Chat: {count} room(s) with demo messages.")
