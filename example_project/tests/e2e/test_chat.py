@@ -52,6 +52,13 @@ def message_ids(page):
     return page.evaluate("[...document.querySelectorAll('[data-chat-messages] > li')].map(li => Number(li.dataset.id))")
 
 
+def delete_message(page, text):
+    item = page.locator("[data-chat-messages] > li").filter(has_text=text)
+    page.once("dialog", lambda dialog: dialog.accept())
+    item.get_by_role("button", name=re.compile("^Delete message from ")).click()
+    item.wait_for(state="detached")
+
+
 def texts(page):
     return page.locator("[data-chat-messages] .chat-text").all_inner_texts()
 
@@ -130,14 +137,19 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     say(teacher, "Yes, 9 am.")
     student.get_by_text("Yes, 9 am.").wait_for()
 
-    # The student's connection drops; the teacher keeps talking.
+    say(student, "Sorry, wrong answer")
+    student.get_by_text("Sorry, wrong answer").wait_for()
+
+    # The student's connection drops; the teacher keeps talking and deletes a message.
     link.cut()
     assert student.locator("[data-chat-status]").inner_text().startswith("Connection lost")
     missed = [f"While you were away #{n}" for n in range(1, 8)]
     for text in missed:
         say(teacher, text)
         teacher.get_by_text(text).wait_for()
+    delete_message(teacher, "Sorry, wrong answer")
     assert not student.get_by_text(missed[0]).count()
+    assert student.get_by_text("Sorry, wrong answer").is_visible()
     screenshot(student, "chat-offline-mobile")
 
     # Back online: the client reconnects by itself (back-off: within 30 s), resyncs and
@@ -153,6 +165,7 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     assert texts(student) == texts(teacher)
     for text in missed:
         assert texts(student).count(text) == 1
+    assert "Sorry, wrong answer" not in texts(student)  # deleted while it was away
     stored = student.request.get(base + f"/api/chat/rooms/course-{course_id}/messages/").json()
     assert [m["id"] for m in reversed(stored["results"])] == ids
     screenshot(student, "chat-course-room-mobile")
@@ -161,9 +174,7 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     # The teacher moderates the course room: a deleted message disappears for everyone.
     say(student, "oops, wrong room")
     teacher.get_by_text("oops, wrong room").wait_for()
-    item = teacher.locator("[data-chat-messages] > li").filter(has_text="oops, wrong room")
-    teacher.once("dialog", lambda dialog: dialog.accept())
-    item.get_by_role("button", name="Delete message from stan").click()
+    delete_message(teacher, "oops, wrong room")
     student.get_by_text("oops, wrong room").wait_for(state="detached")
     teacher.get_by_text("oops, wrong room").wait_for(state="detached")
     assert student.locator(".chat-delete").count() == 0  # students do not moderate

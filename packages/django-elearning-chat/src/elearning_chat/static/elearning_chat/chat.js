@@ -67,6 +67,9 @@
     this.stopped = false;
     this.everConnected = false;
     this.lastSentBody = "";
+    this.generation = 0;      // one per successful connection
+    this.resyncs = [];        // "after" of each resync sent on this connection, in order
+    this.awaitingHistory = false;
     this.unread = 0;          // messages that arrived while the tab was hidden
     this.baseTitle = document.title;
 
@@ -154,10 +157,13 @@
       self.attempt = 0;
       var reconnect = self.everConnected;
       self.everConnected = true;
+      self.generation += 1;
+      self.resyncs = [];
+      self.awaitingHistory = true;
       self.setState("connected");
       // The server sends the latest history by itself; after a reconnect also ask
       // for everything after the last message seen, so a long gap is filled.
-      if (reconnect && self.lastId) self.send({ type: "resync", after: self.lastId });
+      if (reconnect && self.lastId) self.resync(self.lastId);
     };
     socket.onmessage = function (event) {
       if (self.socket !== socket) return;
@@ -247,6 +253,10 @@
     if (this.socket) this.socket.close(1000);
   };
 
+  ChatClient.prototype.resync = function (after) {
+    if (this.send({ type: "resync", after: after })) this.resyncs.push(after);
+  };
+
   ChatClient.prototype.send = function (frame) {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(JSON.stringify(frame));
@@ -280,11 +290,42 @@
       this.olderExhausted = messages.length < this.historyLimit;
       this.refreshEmpty();
     }
+    // The server answers in order: first the history sent on connect, then one
+    // history per resync request.
+    var after = this.awaitingHistory ? null : this.resyncs.shift();
+    var onConnect = this.awaitingHistory;
+    this.awaitingHistory = false;
+    this.forgetDeleted(messages, onConnect, after);
     if (firstLoad || stick) this.scrollToBottom();
-    // A resync answer is paged: ask for the next page until the server says it is done.
+    // A resync answer is paged: ask for the page after this one until the server is done.
     if ((frame.has_more || frame.more) && messages.length) {
-      this.send({ type: "resync", after: this.lastId });
+      this.resync(messages[messages.length - 1].id);
     }
+  };
+
+  // A history frame lists every visible message in the id range it covers. Messages
+  // this client got before the current connection, inside that range and missing from
+  // it, were deleted while it was disconnected: remove them. (Messages received on the
+  // current connection are left alone; their deletions arrive as "deleted" frames.)
+  ChatClient.prototype.forgetDeleted = function (messages, onConnect, after) {
+    var lo, hi;
+    if (messages.length) {
+      lo = after !== null && after !== undefined ? after + 1 : messages[0].id;
+      hi = messages[messages.length - 1].id;
+    } else if (onConnect) {
+      lo = -Infinity; // nothing visible in the room at all
+      hi = Infinity;
+    } else {
+      return;
+    }
+    var keep = {};
+    for (var i = 0; i < messages.length; i++) keep[messages[i].id] = true;
+    var self = this;
+    var gone = [];
+    this.items.forEach(function (item, id) {
+      if (id >= lo && id <= hi && !keep[id] && item.chatGeneration < self.generation) gone.push(id);
+    });
+    for (var j = 0; j < gone.length; j++) this.onDeleted({ id: gone[j] });
   };
 
   ChatClient.prototype.onMessage = function (message, live) {
@@ -447,6 +488,7 @@
   ChatClient.prototype.addMessage = function (message, live) {
     if (!message || typeof message.id !== "number" || this.items.has(message.id)) return false;
     var item = this.render(message);
+    item.chatGeneration = this.generation;
     if (!live) item.classList.add("chat-message-history");
     // Keep id order: usually an append, a walk back only for late (resync) pages.
     var before = null;
