@@ -186,7 +186,12 @@ class TestMyCourses:
 
 class TestCatalog:
     def test_search_and_empty_state(self, course, client):
-        assert "Django basics" in client.get("/courses/?q=django").content.decode()
+        html = client.get("/courses/?q=django").content.decode()
+        assert "Django basics" in html
+        assert "1 course matches &ldquo;django&rdquo;." in html
+        html = client.get("/courses/", {"q": "<script>alert(1)</script>"}).content.decode()
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;" in html
         html = client.get("/courses/?q=zzzz").content.decode()
         assert "No course matches your search" in html
 
