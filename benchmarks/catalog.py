@@ -92,8 +92,10 @@ def seed(courses, enrollments, feedback_share=0.2):
     )
     per_student = 50
     students = User.objects.bulk_create(
-        [User(username=f"student{i}", role="student", password=password)
-         for i in range(max(1, enrollments // per_student))]
+        [
+            User(username=f"student{i}", role="student", password=password)
+            for i in range(max(1, enrollments // per_student))
+        ]
     )
     words = "python django data science statistics web design history art music physics".split()
     course_rows = Course.objects.bulk_create(
@@ -113,7 +115,9 @@ def seed(courses, enrollments, feedback_share=0.2):
         for course_id in rng.sample(ids, min(per_student, len(ids))):
             rows.append(Enrollment(student_id=student.pk, course_id=course_id))
             if rng.random() < feedback_share:
-                feedback.append(Feedback(student_id=student.pk, course_id=course_id, rating=rng.randint(1, 5)))
+                feedback.append(
+                    Feedback(student_id=student.pk, course_id=course_id, rating=rng.randint(1, 5))
+                )
     Enrollment.objects.bulk_create(rows[:enrollments], batch_size=5000)
     Feedback.objects.bulk_create(feedback, batch_size=5000)
     token = Token.objects.create(user=students[0])
@@ -158,7 +162,9 @@ def time_sql(repeat=50):
 
     page = Course.objects.with_stats().order_by("-created_at", "-id")
     ours = median_ms(lambda: (page.count(), list(page[:20])))
-    minimal = median_ms(lambda: list(Course.objects.select_related("teacher").order_by("-created_at", "-id")[:20]))
+    minimal = median_ms(
+        lambda: list(Course.objects.select_related("teacher").order_by("-created_at", "-id")[:20])
+    )
     plan = page[:20].explain() if connection.vendor == "postgresql" else ""
     return ours, minimal, plan
 
@@ -199,8 +205,18 @@ def main(argv=None):
         "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
         "PYTHONPATH": os.pathsep.join([str(PROJECT), str(HERE), os.environ.get("PYTHONPATH", "")]),
     }
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG",
-                                           "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "DATABASE_URL",
+                "DJANGO_SETTINGS_MODULE",
+                "DJANGO_DEBUG",
+                "MEDIA_ROOT",
+                "PRIVATE_MEDIA_ROOT",
+            )
+        }
+    )
     sys.path[:0] = [str(PROJECT), str(HERE)]
     proc = None
     try:
@@ -211,8 +227,10 @@ def main(argv=None):
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
         token, n_courses, n_enrollments, n_feedback = seed(args.courses, args.enrollments)
-        print(f"database: {db.label}; seeded {n_courses:,} courses, {n_enrollments:,} enrollments, "
-              f"{n_feedback:,} ratings in {time.perf_counter() - started:.1f}s")
+        print(
+            f"database: {db.label}; seeded {n_courses:,} courses, {n_enrollments:,} enrollments, "
+            f"{n_feedback:,} ratings in {time.perf_counter() - started:.1f}s"
+        )
 
         endpoints = [
             ("catalog page  /courses/", "/courses/", False),
@@ -222,8 +240,10 @@ def main(argv=None):
         ]
         queries = count_queries(endpoints, token)
         sql_ours, sql_minimal, plan = time_sql()
-        print(f"SQL per catalog page (count + 20 annotated rows): {sql_ours:.2f} ms median; "
-              f"minimal view's query: {sql_minimal:.2f} ms")
+        print(
+            f"SQL per catalog page (count + 20 annotated rows): {sql_ours:.2f} ms median; "
+            f"minimal view's query: {sql_minimal:.2f} ms"
+        )
         if plan:
             print("plan of the catalog page query:\n  " + "\n  ".join(plan.splitlines()[:8]))
         from django.db import connections
@@ -233,12 +253,25 @@ def main(argv=None):
         port = free_port()
         log = open(workdir / "daphne.log", "w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "example_project.asgi:application"],
-            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "example_project.asgi:application",
+            ],
+            cwd=PROJECT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         wait_for_port(port, proc)
-        headers = {label: ({"Authorization": f"Token {token}"} if auth else {}) for label, _p, auth in endpoints}
+        headers = {
+            label: ({"Authorization": f"Token {token}"} if auth else {}) for label, _p, auth in endpoints
+        }
         for label, path, _auth in endpoints:  # warm-up: imports, template loading, DB caches
             time_requests(port, path, headers[label], 30)
         samples = {label: [] for label, _p, _a in endpoints}
@@ -249,10 +282,15 @@ def main(argv=None):
 
         def stats(values):
             values = sorted(values)
-            return (statistics.median(values) * 1000, values[int(len(values) * 0.95) - 1] * 1000,
-                    len(values) / sum(values))
+            return (
+                statistics.median(values) * 1000,
+                values[int(len(values) * 0.95) - 1] * 1000,
+                len(values) / sum(values),
+            )
 
-        print(f"\n{len(samples[endpoints[0][0]])} sequential keep-alive requests each, Daphne on 127.0.0.1:{port}")
+        print(
+            f"\n{len(samples[endpoints[0][0]])} sequential keep-alive requests each, Daphne on 127.0.0.1:{port}"
+        )
         print(f"{'endpoint':32} {'median ms':>10} {'p95 ms':>8} {'req/s':>8} {'queries':>8}")
         results = {}
         for label, _p, _a in endpoints:
@@ -264,8 +302,10 @@ def main(argv=None):
         for label, _p, _a in endpoints[:2]:
             ratio = results[label][2] / minimal_rps
             ok &= ratio >= TARGET_RATIO
-            print(f"{label}: {ratio:.2f}x the minimal view's throughput "
-                  f"({'meets' if ratio >= TARGET_RATIO else 'MISSES'} the {TARGET_RATIO}x target)")
+            print(
+                f"{label}: {ratio:.2f}x the minimal view's throughput "
+                f"({'meets' if ratio >= TARGET_RATIO else 'MISSES'} the {TARGET_RATIO}x target)"
+            )
         return 0 if ok else 1
     finally:
         if proc is not None:

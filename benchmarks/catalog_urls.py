@@ -14,10 +14,12 @@ from example_project.urls import urlpatterns as site_urlpatterns
 
 ROWS = (
     "<ul>{% for c in courses %}"
-    "<li><a href=\"/courses/{{ c.pk }}/\">{{ c.title }}</a> {{ c.teacher.username }} "
+    '<li><a href="/courses/{{ c.pk }}/">{{ c.title }}</a> {{ c.teacher.username }} '
     "{{ c.description|truncatechars:200 }}</li>{% endfor %}</ul>"
 )
-IN_LAYOUT = engines["django"].from_string('{% extends "base.html" %}{% block content %}' + ROWS + "{% endblock %}")
+IN_LAYOUT = engines["django"].from_string(
+    '{% extends "base.html" %}{% block content %}' + ROWS + "{% endblock %}"
+)
 BARE = engines["django"].from_string("<!doctype html><title>Courses</title>" + ROWS)
 
 

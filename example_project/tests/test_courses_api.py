@@ -35,9 +35,17 @@ def test_schema_is_served():
     response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/courses/", "/api/courses/{id}/materials/", "/api/enrollments/", "/api/feedback/",
-                 "/api/blocks/", "/api/notifications/", "/api/notifications/{id}/read/",
-                 "/api/notifications/read-all/", "/api/notifications/unread-count/"):
+    for path in (
+        "/api/courses/",
+        "/api/courses/{id}/materials/",
+        "/api/enrollments/",
+        "/api/feedback/",
+        "/api/blocks/",
+        "/api/notifications/",
+        "/api/notifications/{id}/read/",
+        "/api/notifications/read-all/",
+        "/api/notifications/unread-count/",
+    ):
         assert path in paths, path
 
 
@@ -79,7 +87,8 @@ def test_full_flow_with_token_auth(tmp_path, settings):
     course = teacher.post("/api/courses/", {"title": "Token course"}, format="json").data
     material = teacher.post(
         f"/api/courses/{course['id']}/materials/",
-        {"title": "Syllabus", "file": io.BytesIO(PDF)}, format="multipart",
+        {"title": "Syllabus", "file": io.BytesIO(PDF)},
+        format="multipart",
     )
     assert material.status_code == 400  # a BytesIO has no name: no extension
     upload = io.BytesIO(PDF)
@@ -95,8 +104,11 @@ def test_full_flow_with_token_auth(tmp_path, settings):
     assert download["Content-Disposition"].startswith("attachment")
     assert download["X-Content-Type-Options"] == "nosniff"
 
-    assert student.post("/api/feedback/", {"course": course["id"], "rating": 5}, format="json").status_code == 201
-    listed = student.get(f"/api/courses/?search=Token").data["results"][0]
+    assert (
+        student.post("/api/feedback/", {"course": course["id"], "rating": 5}, format="json").status_code
+        == 201
+    )
+    listed = student.get("/api/courses/?search=Token").data["results"][0]
     assert listed["enrollment_count"] == 1 and listed["average_rating"] == 5.0
     assert teacher.get("/api/notifications/unread-count/").data == {"unread_count": 2}
     verbs = [n["verb"] for n in teacher.get("/api/notifications/").data["results"]]
@@ -125,7 +137,8 @@ def test_concurrent_double_enrollment_leaves_one_row_and_no_500():
             # Two connections submit the same enrollment at the same instant.
             barrier, results = threading.Barrier(2), []
             threads = [
-                threading.Thread(target=_race, args=(course.pk, student.pk, barrier, results)) for _ in range(2)
+                threading.Thread(target=_race, args=(course.pk, student.pk, barrier, results))
+                for _ in range(2)
             ]
             for t in threads:
                 t.start()
@@ -169,8 +182,11 @@ async def test_live_bell_through_the_site_asgi_stack(isolated_layer):
     client = Client()
     await sync_to_async(client.force_login)(teacher)
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost"),
-               (b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode())]
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"host", b"localhost"),
+        (b"cookie", f"{django_settings.SESSION_COOKIE_NAME}={cookie}".encode()),
+    ]
 
     bell = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
     assert (await bell.connect())[0]

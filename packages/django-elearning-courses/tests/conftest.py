@@ -57,7 +57,9 @@ def student(make_user):
 def course(owner):
     from elearning_courses.models import Course
 
-    return Course.objects.create(teacher=owner, title="Django basics", description="Models, views, templates.")
+    return Course.objects.create(
+        teacher=owner, title="Django basics", description="Models, views, templates."
+    )
 
 
 @pytest.fixture
@@ -114,8 +116,12 @@ def material(course):
     from elearning_courses.models import CourseMaterial
 
     return CourseMaterial.objects.create(
-        course=course, title="Week 1 notes", file=pdf_upload(), original_name="notes.pdf",
-        size=len(PDF_BYTES), content_type="application/pdf",
+        course=course,
+        title="Week 1 notes",
+        file=pdf_upload(),
+        original_name="notes.pdf",
+        size=len(PDF_BYTES),
+        content_type="application/pdf",
     )
 
 

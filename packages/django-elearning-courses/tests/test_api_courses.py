@@ -14,8 +14,14 @@ DENIED = (401, 403)
 class TestList:
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 200), ("enrolled", 200), ("blocked", 200),
-         ("other_teacher", 200), ("owner", 200)],
+        [
+            ("anonymous", 403),
+            ("student", 200),
+            ("enrolled", 200),
+            ("blocked", 200),
+            ("other_teacher", 200),
+            ("owner", 200),
+        ],
     )
     def test_access(self, api_as, course, role, expected):
         response = api_as(role).get("/api/courses/")
@@ -24,8 +30,14 @@ class TestList:
             assert response.data["count"] == 1
             row = response.data["results"][0]
             assert set(row) == {
-                "id", "title", "description", "teacher", "enrollment_count", "average_rating",
-                "created_at", "updated_at",
+                "id",
+                "title",
+                "description",
+                "teacher",
+                "enrollment_count",
+                "average_rating",
+                "created_at",
+                "updated_at",
             }
             assert row["teacher"] == {"id": course.teacher_id, "username": "owner"}
 
@@ -42,13 +54,25 @@ class TestList:
         Course.objects.create(teacher=other_teacher, title="Art history")
         client = api_as("student")
         titles = lambda r: [c["title"] for c in r.data["results"]]  # noqa: E731
-        assert sorted(titles(client.get("/api/courses/?search=python"))) == ["Python for beginners", "Statistics"]
-        # (the api_as fixture also made "Django basics", by owner)
-        assert titles(client.get(f"/api/courses/?teacher={owner.pk}")) == ["Python for beginners", "Django basics"]
-        assert titles(client.get("/api/courses/?ordering=title")) == [
-            "Art history", "Django basics", "Python for beginners", "Statistics",
+        assert sorted(titles(client.get("/api/courses/?search=python"))) == [
+            "Python for beginners",
+            "Statistics",
         ]
-        assert titles(client.get("/api/courses/?search=other_teacher&ordering=-title")) == ["Statistics", "Art history"]
+        # (the api_as fixture also made "Django basics", by owner)
+        assert titles(client.get(f"/api/courses/?teacher={owner.pk}")) == [
+            "Python for beginners",
+            "Django basics",
+        ]
+        assert titles(client.get("/api/courses/?ordering=title")) == [
+            "Art history",
+            "Django basics",
+            "Python for beginners",
+            "Statistics",
+        ]
+        assert titles(client.get("/api/courses/?search=other_teacher&ordering=-title")) == [
+            "Statistics",
+            "Art history",
+        ]
 
     def test_enrolled_filter(self, api_as, course, enrolled, owner):
         Course.objects.create(teacher=owner, title="Other")
@@ -56,7 +80,9 @@ class TestList:
         response = api_as("enrolled").get("/api/courses/?enrolled=true")
         assert [c["id"] for c in response.data["results"]] == [course.pk]
 
-    @pytest.mark.parametrize("query", ["teacher=abc", "ordering=password", "page=999", "page=x", "enrolled=maybe"])
+    @pytest.mark.parametrize(
+        "query", ["teacher=abc", "ordering=password", "page=999", "page=x", "enrolled=maybe"]
+    )
     def test_bad_query_is_never_a_500(self, api_as, course, query):
         assert api_as("student").get(f"/api/courses/?{query}").status_code in (200, 400, 404)
 
@@ -92,8 +118,14 @@ class TestRetrieve:
 class TestCreate:
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 403), ("blocked", 403),
-         ("other_teacher", 201), ("owner", 201)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 403),
+            ("blocked", 403),
+            ("other_teacher", 201),
+            ("owner", 201),
+        ],
     )
     def test_only_teachers(self, api_as, users, role, expected):
         response = api_as(role).post("/api/courses/", {"title": "New", "description": "d"}, format="json")
@@ -125,8 +157,14 @@ class TestCreate:
 class TestUpdateDelete:
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 403), ("blocked", 403),
-         ("other_teacher", 403), ("owner", 200)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 403),
+            ("blocked", 403),
+            ("other_teacher", 403),
+            ("owner", 200),
+        ],
     )
     def test_only_owner_edits(self, api_as, course, role, expected):
         response = api_as(role).patch(f"/api/courses/{course.pk}/", {"title": "Changed"}, format="json")
@@ -136,8 +174,14 @@ class TestUpdateDelete:
 
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 403), ("blocked", 403),
-         ("other_teacher", 403), ("owner", 204)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 403),
+            ("blocked", 403),
+            ("other_teacher", 403),
+            ("owner", 204),
+        ],
     )
     def test_only_owner_deletes(self, api_as, course, role, expected):
         assert api_as(role).delete(f"/api/courses/{course.pk}/").status_code == expected
@@ -151,8 +195,14 @@ class TestUpdateDelete:
 class TestMaterials:
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 200), ("blocked", 403),
-         ("other_teacher", 403), ("owner", 200)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 200),
+            ("blocked", 403),
+            ("other_teacher", 403),
+            ("owner", 200),
+        ],
     )
     def test_list_access(self, api_as, course, material, role, expected):
         response = api_as(role).get(f"/api/courses/{course.pk}/materials/")
@@ -168,12 +218,20 @@ class TestMaterials:
 
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 403), ("blocked", 403),
-         ("other_teacher", 403), ("owner", 201)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 403),
+            ("blocked", 403),
+            ("other_teacher", 403),
+            ("owner", 201),
+        ],
     )
     def test_upload_access(self, api_as, course, role, expected):
         response = api_as(role).post(
-            f"/api/courses/{course.pk}/materials/", {"title": "Slides", "file": pdf_upload()}, format="multipart"
+            f"/api/courses/{course.pk}/materials/",
+            {"title": "Slides", "file": pdf_upload()},
+            format="multipart",
         )
         assert response.status_code == expected, response.data
         assert CourseMaterial.objects.filter(title="Slides").exists() == (expected == 201)
@@ -181,7 +239,8 @@ class TestMaterials:
     def test_upload_stores_safe_metadata(self, api_as, course):
         response = api_as("owner").post(
             f"/api/courses/{course.pk}/materials/",
-            {"file": pdf_upload("../../etc/passwd.pdf", content_type="text/html")}, format="multipart",
+            {"file": pdf_upload("../../etc/passwd.pdf", content_type="text/html")},
+            format="multipart",
         )
         assert response.status_code == 201, response.data
         material = CourseMaterial.objects.get(pk=response.data["id"])
@@ -212,13 +271,16 @@ class TestMaterials:
     def test_oversized_file(self, api_as, course, settings):
         settings.ELEARNING_COURSES = {"MATERIAL_MAX_BYTES": 100}
         response = api_as("owner").post(
-            f"/api/courses/{course.pk}/materials/", {"file": pdf_upload(content=b"%PDF-" + b"x" * 200)},
+            f"/api/courses/{course.pk}/materials/",
+            {"file": pdf_upload(content=b"%PDF-" + b"x" * 200)},
             format="multipart",
         )
         assert response.status_code == 400 and "file" in response.data
 
     def test_missing_file(self, api_as, course):
-        response = api_as("owner").post(f"/api/courses/{course.pk}/materials/", {"title": "x"}, format="multipart")
+        response = api_as("owner").post(
+            f"/api/courses/{course.pk}/materials/", {"title": "x"}, format="multipart"
+        )
         assert response.status_code == 400 and "file" in response.data
 
     def test_json_upload_refused(self, api_as, course):
@@ -229,7 +291,11 @@ class TestMaterials:
     def test_list_constant_queries(self, api_as, course, rows, django_assert_num_queries):
         for i in range(rows):
             CourseMaterial.objects.create(
-                course=course, title=f"m{i}", file=f"x/{i}.pdf", original_name="a.pdf", size=1,
+                course=course,
+                title=f"m{i}",
+                file=f"x/{i}.pdf",
+                original_name="a.pdf",
+                size=1,
                 content_type="application/pdf",
             )
         client = api_as("owner")
@@ -241,8 +307,14 @@ class TestMaterials:
 class TestDownload:
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 200), ("blocked", 403),
-         ("other_teacher", 403), ("owner", 200)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 200),
+            ("blocked", 403),
+            ("other_teacher", 403),
+            ("owner", 200),
+        ],
     )
     def test_access(self, api_as, course, material, role, expected):
         response = api_as(role).get(f"/api/courses/{course.pk}/materials/{material.pk}/download/")
@@ -261,7 +333,10 @@ class TestDownload:
 
     def test_material_of_another_course_is_404(self, api_as, course, material, owner):
         other = Course.objects.create(teacher=owner, title="Other")
-        assert api_as("owner").get(f"/api/courses/{other.pk}/materials/{material.pk}/download/").status_code == 404
+        assert (
+            api_as("owner").get(f"/api/courses/{other.pk}/materials/{material.pk}/download/").status_code
+            == 404
+        )
 
     @pytest.mark.parametrize("path", ["999999/materials/1", "abc/materials/1"])
     def test_unknown_ids(self, api_as, material, path):
@@ -269,4 +344,7 @@ class TestDownload:
 
     def test_missing_file_is_404(self, api_as, course, material):
         material.file.storage.delete(material.file.name)
-        assert api_as("owner").get(f"/api/courses/{course.pk}/materials/{material.pk}/download/").status_code == 404
+        assert (
+            api_as("owner").get(f"/api/courses/{course.pk}/materials/{material.pk}/download/").status_code
+            == 404
+        )

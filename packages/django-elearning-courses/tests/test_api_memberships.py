@@ -10,8 +10,14 @@ pytestmark = pytest.mark.django_db
 class TestEnrollments:
     @pytest.mark.parametrize(
         "role, expected, code",
-        [("anonymous", 403, None), ("student", 201, None), ("enrolled", 400, "already_enrolled"),
-         ("blocked", 403, "blocked"), ("other_teacher", 403, "not_student"), ("owner", 403, "not_student")],
+        [
+            ("anonymous", 403, None),
+            ("student", 201, None),
+            ("enrolled", 400, "already_enrolled"),
+            ("blocked", 403, "blocked"),
+            ("other_teacher", 403, "not_student"),
+            ("owner", 403, "not_student"),
+        ],
     )
     def test_enroll(self, api_as, users, course, role, expected, code):
         response = api_as(role).post("/api/enrollments/", {"course": course.pk}, format="json")
@@ -44,7 +50,14 @@ class TestEnrollments:
 
     @pytest.mark.parametrize(
         "role, visible",
-        [("anonymous", None), ("student", 0), ("enrolled", 1), ("blocked", 0), ("other_teacher", 0), ("owner", 1)],
+        [
+            ("anonymous", None),
+            ("student", 0),
+            ("enrolled", 1),
+            ("blocked", 0),
+            ("other_teacher", 0),
+            ("owner", 1),
+        ],
     )
     def test_list_is_own_or_own_courses(self, api_as, course, enrolled, role, visible):
         response = api_as(role).get("/api/enrollments/")
@@ -55,8 +68,14 @@ class TestEnrollments:
 
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 404), ("enrolled", 204), ("blocked", 404),
-         ("other_teacher", 404), ("owner", 403)],
+        [
+            ("anonymous", 403),
+            ("student", 404),
+            ("enrolled", 204),
+            ("blocked", 404),
+            ("other_teacher", 404),
+            ("owner", 403),
+        ],
     )
     def test_unenroll(self, api_as, users, course, role, expected):
         enrollment = Enrollment.objects.get(student=users["enrolled"], course=course)
@@ -69,7 +88,9 @@ class TestEnrollments:
         assert client.delete("/api/enrollments/abc/").status_code == 404
 
     @pytest.mark.parametrize("rows", [1, 50])
-    def test_teacher_list_constant_queries(self, api_client, owner, make_user, rows, django_assert_num_queries):
+    def test_teacher_list_constant_queries(
+        self, api_client, owner, make_user, rows, django_assert_num_queries
+    ):
         course = Course.objects.create(teacher=owner, title="Big")
         for i in range(rows):
             Enrollment.objects.create(student=make_user(f"s{i}"), course=course)
@@ -81,8 +102,14 @@ class TestEnrollments:
 class TestFeedback:
     @pytest.mark.parametrize(
         "role, expected, code",
-        [("anonymous", 403, None), ("student", 403, "not_enrolled"), ("enrolled", 201, None),
-         ("blocked", 403, "blocked"), ("other_teacher", 403, "not_student"), ("owner", 403, "not_student")],
+        [
+            ("anonymous", 403, None),
+            ("student", 403, "not_enrolled"),
+            ("enrolled", 201, None),
+            ("blocked", 403, "blocked"),
+            ("other_teacher", 403, "not_student"),
+            ("owner", 403, "not_student"),
+        ],
     )
     def test_create(self, api_as, users, course, role, expected, code):
         response = api_as(role).post(
@@ -95,13 +122,18 @@ class TestFeedback:
 
     @pytest.mark.parametrize("rating", [0, 6, -1, "five", None, 4.5])
     def test_bad_rating(self, api_as, course, enrolled, rating):
-        response = api_as("enrolled").post("/api/feedback/", {"course": course.pk, "rating": rating}, format="json")
+        response = api_as("enrolled").post(
+            "/api/feedback/", {"course": course.pk, "rating": rating}, format="json"
+        )
         assert response.status_code == 400
         assert "rating" in response.data
 
     def test_one_per_course(self, api_as, course, enrolled):
         client = api_as("enrolled")
-        assert client.post("/api/feedback/", {"course": course.pk, "rating": 4}, format="json").status_code == 201
+        assert (
+            client.post("/api/feedback/", {"course": course.pk, "rating": 4}, format="json").status_code
+            == 201
+        )
         response = client.post("/api/feedback/", {"course": course.pk, "rating": 2}, format="json")
         assert response.status_code == 400
         assert response.data["code"] == "already_rated"
@@ -109,8 +141,14 @@ class TestFeedback:
 
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 200), ("blocked", 403),
-         ("other_teacher", 403), ("owner", 403)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 200),
+            ("blocked", 403),
+            ("other_teacher", 403),
+            ("owner", 403),
+        ],
     )
     def test_edit_own_only(self, api_as, users, course, role, expected):
         feedback = Feedback.objects.create(student=users["enrolled"], course=course, rating=2)
@@ -130,7 +168,10 @@ class TestFeedback:
         other = Course.objects.create(teacher=owner, title="Other")
         client = api_as("enrolled")
         assert client.patch(f"/api/feedback/{feedback.pk}/", {"rating": 0}, format="json").status_code == 400
-        assert client.patch(f"/api/feedback/{feedback.pk}/", {"course": other.pk}, format="json").status_code == 400
+        assert (
+            client.patch(f"/api/feedback/{feedback.pk}/", {"course": other.pk}, format="json").status_code
+            == 400
+        )
 
     def test_list_and_course_filter(self, api_as, users, course, owner):
         other = Course.objects.create(teacher=owner, title="Other")
@@ -160,8 +201,14 @@ class TestFeedback:
 class TestBlocks:
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 403), ("blocked", 403),
-         ("other_teacher", 403), ("owner", 201)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 403),
+            ("blocked", 403),
+            ("other_teacher", 403),
+            ("owner", 201),
+        ],
     )
     def test_block(self, api_as, users, course, role, expected):
         target = users["enrolled"]
@@ -198,8 +245,14 @@ class TestBlocks:
 
     @pytest.mark.parametrize(
         "role, expected",
-        [("anonymous", 403), ("student", 403), ("enrolled", 403), ("blocked", 403),
-         ("other_teacher", 404), ("owner", 204)],
+        [
+            ("anonymous", 403),
+            ("student", 403),
+            ("enrolled", 403),
+            ("blocked", 403),
+            ("other_teacher", 404),
+            ("owner", 204),
+        ],
     )
     def test_unblock(self, api_as, users, course, role, expected):
         block = CourseBlock.objects.get(student=users["blocked"])

@@ -20,8 +20,14 @@ def policy():
 
 @pytest.mark.parametrize(
     "role, join, moderate",
-    [("anonymous", False, False), ("student", False, False), ("enrolled", True, False),
-     ("blocked", False, False), ("other_teacher", False, False), ("owner", True, True)],
+    [
+        ("anonymous", False, False),
+        ("student", False, False),
+        ("enrolled", True, False),
+        ("blocked", False, False),
+        ("other_teacher", False, False),
+        ("owner", True, True),
+    ],
 )
 def test_course_room(policy, users, course, role, join, moderate):
     room = f"course-{course.pk}"
@@ -35,7 +41,9 @@ def test_staff_moderate_course_rooms(policy, make_user, course):
     assert policy.can_moderate(staff, f"course-{course.pk}")
 
 
-@pytest.mark.parametrize("room", ["course-999999", "course-", "course-abc", "course-1-2", "course-" + "9" * 30])
+@pytest.mark.parametrize(
+    "room", ["course-999999", "course-", "course-abc", "course-1-2", "course-" + "9" * 30]
+)
 def test_unknown_or_malformed_course_rooms_are_refused(policy, users, room):
     for user in users.values():
         assert policy.can_join(user, room) is False
@@ -98,8 +106,9 @@ def test_works_without_the_chat_app(monkeypatch, users, course):
         importlib.reload(chat_policy)
 
 
-def test_block_removes_from_chat_when_installed(monkeypatch, owner, enrolled, course,
-                                                django_capture_on_commit_callbacks):
+def test_block_removes_from_chat_when_installed(
+    monkeypatch, owner, enrolled, course, django_capture_on_commit_callbacks
+):
     """When elearning_chat is installed, a block closes the student's sockets after commit."""
     import types
 
@@ -119,8 +128,9 @@ def test_block_removes_from_chat_when_installed(monkeypatch, owner, enrolled, co
     assert calls == [(f"course-{course.pk}", enrolled.pk)]
 
 
-def test_block_without_chat_installed_schedules_nothing_for_chat(owner, enrolled, course,
-                                                                  django_capture_on_commit_callbacks):
+def test_block_without_chat_installed_schedules_nothing_for_chat(
+    owner, enrolled, course, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.block(owner, course, enrolled)
     # Only the notification push.

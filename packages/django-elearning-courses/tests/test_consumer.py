@@ -53,7 +53,9 @@ async def test_new_notification_is_pushed_with_the_new_count():
         assert (await c.connect())[0]
         await c.receive_json_from()
     # Outside a transaction (autocommit), on_commit runs at once: a real push.
-    await database_sync_to_async(notifications.notify)(user, "enrolled", "Sam enrolled in Django.", "/courses/1/")
+    await database_sync_to_async(notifications.notify)(
+        user, "enrolled", "Sam enrolled in Django.", "/courses/1/"
+    )
     event = await mine.receive_json_from(timeout=3)
     assert event["type"] == "notification"
     assert event["unread_count"] == 1
@@ -108,7 +110,8 @@ async def test_session_cookie_authenticates_through_the_auth_stack():
     await sync_to_async(client.force_login)(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     communicator = WebsocketCommunicator(
-        AuthMiddlewareStack(application), "/ws/notifications/",
+        AuthMiddlewareStack(application),
+        "/ws/notifications/",
         headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
     )
     connected, _ = await communicator.connect()

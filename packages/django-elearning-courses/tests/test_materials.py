@@ -84,8 +84,15 @@ def test_missing_file():
 
 @pytest.mark.parametrize(
     "raw, clean",
-    [("../../etc/passwd", "passwd"), ("..\\..\\boot.ini", "boot.ini"), ("a/b/c.pdf", "c.pdf"),
-     ('we"ird<name>.pdf', "weirdname.pdf"), ("..", "file"), ("", "file"), ("tab\there.txt", "tabhere.txt")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\boot.ini", "boot.ini"),
+        ("a/b/c.pdf", "c.pdf"),
+        ('we"ird<name>.pdf', "weirdname.pdf"),
+        ("..", "file"),
+        ("", "file"),
+        ("tab\there.txt", "tabhere.txt"),
+    ],
 )
 def test_clean_filename(raw, clean):
     assert clean_filename(raw) == clean
@@ -136,8 +143,10 @@ def test_storage_never_writes_outside_its_root(settings, tmp_path):
 def test_custom_storage_by_alias_and_dotted_path(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
-        "materials": {"BACKEND": "elearning_courses.storage.PrivateFileSystemStorage",
-                      "OPTIONS": {"location": str(tmp_path / "alias")}},
+        "materials": {
+            "BACKEND": "elearning_courses.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "alias")},
+        },
     }
     settings.ELEARNING_COURSES = {"MATERIAL_STORAGE": "materials"}
     assert Path(material_storage().location) == (tmp_path / "alias").resolve()

@@ -77,7 +77,7 @@ def test_material_is_stored_privately_under_a_generated_name(material, settings)
     assert Path(settings.PRIVATE_MEDIA_ROOT).resolve() in path.parents
     assert Path(settings.MEDIA_ROOT).resolve() not in path.parents
     with pytest.raises(ValueError):
-        material.file.url
+        _ = material.file.url
 
 
 def test_string_representations(course, enrolled, blocked):

@@ -57,8 +57,9 @@ class TestEnroll:
         assert isinstance(info.value, ValidationError)
         assert Enrollment.objects.filter(student=student).count() == 1
 
-    @pytest.mark.parametrize("role, code", [("owner", "not_student"), ("other_teacher", "not_student"),
-                                            ("blocked", "blocked")])
+    @pytest.mark.parametrize(
+        "role, code", [("owner", "not_student"), ("other_teacher", "not_student"), ("blocked", "blocked")]
+    )
     def test_refused(self, users, course, role, code):
         with pytest.raises(CourseActionDenied) as info:
             services.enroll(users[role], course)
@@ -91,8 +92,15 @@ class TestFeedback:
             services.save_feedback(enrolled, course, rating=rating)
         assert info.value.code == "invalid_rating"
 
-    @pytest.mark.parametrize("role, code", [("student", "not_enrolled"), ("blocked", "blocked"),
-                                            ("owner", "not_student"), ("other_teacher", "not_student")])
+    @pytest.mark.parametrize(
+        "role, code",
+        [
+            ("student", "not_enrolled"),
+            ("blocked", "blocked"),
+            ("owner", "not_student"),
+            ("other_teacher", "not_student"),
+        ],
+    )
     def test_refused(self, users, course, role, code):
         with pytest.raises(CourseActionDenied) as info:
             services.save_feedback(users[role], course, rating=4)

@@ -38,7 +38,9 @@ def test_feedback_notifies_the_teacher_on_create_and_change(clean, course):
     assert "2/5" in Notification.objects.first().message
 
 
-def test_material_notifies_every_enrolled_student_in_one_insert(clean, course, make_user, django_assert_max_num_queries):
+def test_material_notifies_every_enrolled_student_in_one_insert(
+    clean, course, make_user, django_assert_max_num_queries
+):
     for i in range(5):
         Enrollment.objects.create(student=make_user(f"extra{i}"), course=course)
     Notification.objects.all().delete()
@@ -75,7 +77,6 @@ def test_block_created_in_the_admin_also_unenrolls(clean, course):
 
 def test_fixture_loading_is_ignored(clean, course):
     from django.db.models.signals import post_save
-
     from django.utils import timezone
 
     now = timezone.now()
@@ -108,7 +109,9 @@ class TestPush:
         assert payload["notification"]["verb"] == "enrolled"
         assert set(payload["notification"]) == {"id", "verb", "message", "url", "is_read", "created_at"}
 
-    def test_bulk_created_notifications_are_pushed_too(self, clean, course, django_capture_on_commit_callbacks):
+    def test_bulk_created_notifications_are_pushed_too(
+        self, clean, course, django_capture_on_commit_callbacks
+    ):
         receive = self.receive(clean["enrolled"].pk)
         with django_capture_on_commit_callbacks(execute=True):
             services.add_material(clean["owner"], course, file=pdf_upload(), title="Slides")
@@ -116,8 +119,9 @@ class TestPush:
         assert payload["notification"]["verb"] == "material"
         assert "Slides" in payload["notification"]["message"]
 
-    def test_nothing_is_pushed_before_commit_or_when_disabled(self, clean, course, settings,
-                                                            django_capture_on_commit_callbacks):
+    def test_nothing_is_pushed_before_commit_or_when_disabled(
+        self, clean, course, settings, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.enroll(clean["student"], course)
         assert len(callbacks) == 1  # waiting for the commit
@@ -134,8 +138,9 @@ class TestPush:
         assert receive()["payload"] == {"type": "unread_count", "unread_count": 0}
         assert not notifications.mark_read(clean["student"], n.pk)  # not theirs
 
-    def test_a_broken_layer_does_not_break_the_request(self, clean, course, monkeypatch,
-                                                      django_capture_on_commit_callbacks):
+    def test_a_broken_layer_does_not_break_the_request(
+        self, clean, course, monkeypatch, django_capture_on_commit_callbacks
+    ):
         class Broken:
             async def group_send(self, *args):
                 raise ConnectionError("layer down")

@@ -9,5 +9,7 @@ class ElearningCoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
-        from . import signals  # noqa: F401  (connects the post_save receivers)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            signals,  # noqa: F401  (connects the post_save receivers)
+        )

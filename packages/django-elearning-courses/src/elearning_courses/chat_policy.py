@@ -84,9 +84,11 @@ class CourseRoomPolicy(_Base):
         if not (user and user.is_authenticated):
             return rooms
         courses = (
-            Course.objects.filter(teacher=user)
-            | Course.objects.filter(enrollments__student=user)
-        ).distinct().order_by("title", "id").values_list("pk", "title")
+            (Course.objects.filter(teacher=user) | Course.objects.filter(enrollments__student=user))
+            .distinct()
+            .order_by("title", "id")
+            .values_list("pk", "title")
+        )
         known = {slug for slug, _title in rooms}
         rooms += [(f"course-{pk}", title) for pk, title in courses if f"course-{pk}" not in known]
         return rooms

@@ -46,7 +46,8 @@ def check_settings(app_configs, **kwargs):
     extensions = app_settings.MATERIAL_EXTENSIONS
     unknown = (
         [e for e in extensions if str(e).lower().lstrip(".") not in FILE_TYPES]
-        if isinstance(extensions, (list, tuple)) else None
+        if isinstance(extensions, (list, tuple))
+        else None
     )
     if unknown is None or unknown or not extensions:
         errors.append(
@@ -88,7 +89,8 @@ def _check_storage():
 
     root = private_media_root()
     public = [
-        name for name in ("MEDIA_ROOT", "STATIC_ROOT")
+        name
+        for name in ("MEDIA_ROOT", "STATIC_ROOT")
         if getattr(settings, name, None) and _inside(root, getattr(settings, name))
     ]
     if public:

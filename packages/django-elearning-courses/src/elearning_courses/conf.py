@@ -13,8 +13,21 @@ DEFAULTS = {
     # known to elearning_courses.materials.FILE_TYPES (which gives its content type and
     # the signature its content is checked against).
     "MATERIAL_EXTENSIONS": [
-        "pdf", "txt", "md", "csv", "png", "jpg", "jpeg", "gif", "zip",
-        "docx", "xlsx", "pptx", "odt", "ods", "odp",
+        "pdf",
+        "txt",
+        "md",
+        "csv",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "zip",
+        "docx",
+        "xlsx",
+        "pptx",
+        "odt",
+        "ods",
+        "odp",
     ],
     # Where materials are stored. None: a FileSystemStorage rooted at
     # settings.PRIVATE_MEDIA_ROOT (or <MEDIA_ROOT>/../private when that is unset),

@@ -140,7 +140,9 @@ def material_response(material):
 
     handle = material.file.open("rb")
     response = FileResponse(
-        handle, as_attachment=True, filename=material.original_name,
+        handle,
+        as_attachment=True,
+        filename=material.original_name,
         content_type=material.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -26,11 +26,17 @@ class CourseQuerySet(models.QuerySet):
         """
         enrollments = (
             Enrollment.objects.filter(course=OuterRef("pk"))
-            .order_by().values("course").annotate(n=Count("*")).values("n")
+            .order_by()
+            .values("course")
+            .annotate(n=Count("*"))
+            .values("n")
         )
         ratings = (
             Feedback.objects.filter(course=OuterRef("pk"))
-            .order_by().values("course").annotate(avg=Avg("rating")).values("avg")
+            .order_by()
+            .values("course")
+            .annotate(avg=Avg("rating"))
+            .values("avg")
         )
         return self.select_related("teacher").annotate(
             enrollment_count=Coalesce(Subquery(enrollments), Value(0)),
@@ -107,9 +113,7 @@ class Enrollment(models.Model):
         verbose_name_plural = _("enrollments")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["student", "course"], name="elearning_courses_enrollment_unique"
-            ),
+            models.UniqueConstraint(fields=["student", "course"], name="elearning_courses_enrollment_unique"),
         ]
 
     def __str__(self):
@@ -121,11 +125,10 @@ class CourseMaterial(models.Model):
         Course, on_delete=models.CASCADE, related_name="materials", verbose_name=_("course")
     )
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(
-        _("file"), upload_to=material_upload_to, storage=material_storage, max_length=255
-    )
+    file = models.FileField(_("file"), upload_to=material_upload_to, storage=material_storage, max_length=255)
     original_name = models.CharField(
-        _("original file name"), max_length=255,
+        _("original file name"),
+        max_length=255,
         help_text=_("Shown to downloaders; never used as a storage path."),
     )
     size = models.PositiveBigIntegerField(_("size in bytes"))
@@ -160,7 +163,8 @@ class Feedback(models.Model):
         Course, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("course")
     )
     rating = models.PositiveSmallIntegerField(
-        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)],
+        _("rating"),
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text=_("From 1 (poor) to 5 (excellent)."),
     )
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
@@ -172,9 +176,7 @@ class Feedback(models.Model):
         verbose_name_plural = _("feedback")
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["student", "course"], name="elearning_courses_feedback_unique"
-            ),
+            models.UniqueConstraint(fields=["student", "course"], name="elearning_courses_feedback_unique"),
             models.CheckConstraint(
                 condition=models.Q(rating__gte=1, rating__lte=5),
                 name="elearning_courses_feedback_rating_1_5",
@@ -203,9 +205,7 @@ class CourseBlock(models.Model):
         verbose_name_plural = _("course blocks")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["course", "student"], name="elearning_courses_block_unique"
-            ),
+            models.UniqueConstraint(fields=["course", "student"], name="elearning_courses_block_unique"),
         ]
 
     def __str__(self):
@@ -238,7 +238,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="elearning_notif_inbox_idx"),
             models.Index(
-                fields=["recipient"], condition=models.Q(is_read=False),
+                fields=["recipient"],
+                condition=models.Q(is_read=False),
                 name="elearning_notif_unread_idx",
             ),
         ]

@@ -88,7 +88,9 @@ def push_unread_count(user):
 
 def mark_read(user, notification_id):
     """Mark one of ``user``'s notifications read -> whether it was theirs and unread."""
-    changed = Notification.objects.filter(recipient=user, pk=notification_id, is_read=False).update(is_read=True)
+    changed = Notification.objects.filter(recipient=user, pk=notification_id, is_read=False).update(
+        is_read=True
+    )
     if changed:
         push_unread_count(user)
     return bool(changed)

@@ -23,8 +23,17 @@ from .materials import MaterialInfo, validate_material_upload  # noqa: F401  (re
 from .models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback
 
 __all__ = [
-    "create_course", "update_course", "delete_course", "add_material", "delete_material",
-    "enroll", "unenroll", "save_feedback", "block", "unblock", "validate_material_upload",
+    "create_course",
+    "update_course",
+    "delete_course",
+    "add_material",
+    "delete_material",
+    "enroll",
+    "unenroll",
+    "save_feedback",
+    "block",
+    "unblock",
+    "validate_material_upload",
 ]
 
 

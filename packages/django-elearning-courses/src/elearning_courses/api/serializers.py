@@ -35,8 +35,14 @@ class CourseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Course
         fields = (
-            "id", "title", "description", "teacher", "enrollment_count", "average_rating",
-            "created_at", "updated_at",
+            "id",
+            "title",
+            "description",
+            "teacher",
+            "enrollment_count",
+            "average_rating",
+            "created_at",
+            "updated_at",
         )
         read_only_fields = ("id", "created_at", "updated_at")
 
@@ -61,8 +67,15 @@ class MaterialSerializer(serializers.ModelSerializer):
     class Meta:
         model = CourseMaterial
         fields = (
-            "id", "course", "title", "file", "original_name", "size", "content_type",
-            "uploaded_at", "download_url",
+            "id",
+            "course",
+            "title",
+            "file",
+            "original_name",
+            "size",
+            "content_type",
+            "uploaded_at",
+            "download_url",
         )
         read_only_fields = ("id", "course", "original_name", "size", "content_type", "uploaded_at")
 
@@ -70,7 +83,8 @@ class MaterialSerializer(serializers.ModelSerializer):
         """The API's download endpoint (session or token auth), absolute when possible."""
         return reverse(
             "elearning_courses_api:course-material-download",
-            args=[obj.course_id, obj.pk], request=self.context.get("request"),
+            args=[obj.course_id, obj.pk],
+            request=self.context.get("request"),
         )
 
     def validate_file(self, value):

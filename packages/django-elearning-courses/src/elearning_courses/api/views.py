@@ -12,16 +12,16 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from .. import notifications, rules, services
 from ..exceptions import CourseActionDenied, CourseActionInvalid
+from ..materials import material_response
 from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
 from .filters import CourseFilter, FeedbackFilter
 from .pagination import ElearningPagination
 from .permissions import IsCourseOwnerOrReadOnly
-from ..materials import material_response
 from .schema import OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
 from .serializers import (
     BlockSerializer,
@@ -91,16 +91,22 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
         services.delete_course(self.request.user, instance)
 
     @extend_schema(
-        methods=["GET"], summary="List a course's materials (its teacher, enrolled students)",
+        methods=["GET"],
+        summary="List a course's materials (its teacher, enrolled students)",
         responses=MaterialSerializer(many=True),
     )
     @extend_schema(
-        methods=["POST"], summary="Upload a material (multipart: title, file; its teacher)",
-        request={"multipart/form-data": MaterialSerializer}, responses={201: MaterialSerializer},
+        methods=["POST"],
+        summary="Upload a material (multipart: title, file; its teacher)",
+        request={"multipart/form-data": MaterialSerializer},
+        responses={201: MaterialSerializer},
     )
     @action(
-        detail=True, methods=["get", "post"], serializer_class=MaterialSerializer,
-        parser_classes=(MultiPartParser, FormParser), filter_backends=(),
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=MaterialSerializer,
+        parser_classes=(MultiPartParser, FormParser),
+        filter_backends=(),
         permission_classes=(permissions.IsAuthenticated,),
     )
     def materials(self, request, pk=None):
@@ -111,8 +117,10 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
             serializer = MaterialSerializer(data=request.data, context=self.get_serializer_context())
             serializer.is_valid(raise_exception=True)
             material = services.add_material(
-                request.user, course,
-                file=serializer.validated_data["file"], title=serializer.validated_data.get("title", ""),
+                request.user,
+                course,
+                file=serializer.validated_data["file"],
+                title=serializer.validated_data.get("title", ""),
             )
             return Response(
                 MaterialSerializer(material, context=self.get_serializer_context()).data,
@@ -124,14 +132,17 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
         serializer = MaterialSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
 
-
     @extend_schema(
         summary="Download a material (its teacher, enrolled students)",
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     @action(
-        detail=True, methods=["get"], url_path=r"materials/(?P<material_pk>[0-9]+)/download",
-        url_name="material-download", filter_backends=(), pagination_class=None,
+        detail=True,
+        methods=["get"],
+        url_path=r"materials/(?P<material_pk>[0-9]+)/download",
+        url_name="material-download",
+        filter_backends=(),
+        pagination_class=None,
         permission_classes=(permissions.IsAuthenticated,),
     )
     def download(self, request, pk=None, material_pk=None):
@@ -149,14 +160,21 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
     list=extend_schema(summary="Own enrollments (students) or enrollments in own courses (teachers)"),
     create=extend_schema(
         summary="Enroll yourself in a course (students)",
-        responses={201: EnrollmentSerializer, 400: OpenApiResponse(description="Already enrolled"),
-                   403: OpenApiResponse(description="Not a student, or blocked")},
+        responses={
+            201: EnrollmentSerializer,
+            400: OpenApiResponse(description="Already enrolled"),
+            403: OpenApiResponse(description="Not a student, or blocked"),
+        },
     ),
     destroy=extend_schema(summary="Unenroll (the enrolled student)"),
 )
 class EnrollmentViewSet(
-    BaseViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+    BaseViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = EnrollmentSerializer
     queryset = Enrollment.objects.none()  # for the schema; see get_queryset
@@ -190,8 +208,12 @@ class EnrollmentViewSet(
     update=extend_schema(summary="Replace your feedback"),
 )
 class FeedbackViewSet(
-    BaseViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, viewsets.GenericViewSet,
+    BaseViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = FeedbackSerializer
     filter_backends = (DjangoFilterBackend, filters.OrderingFilter)
@@ -220,8 +242,10 @@ class FeedbackViewSet(
             raise CourseActionDenied("This is not your feedback.", "not_owner")
         data = serializer.validated_data
         serializer.instance, _created = services.save_feedback(
-            self.request.user, feedback.course,
-            rating=data.get("rating", feedback.rating), comment=data.get("comment", feedback.comment),
+            self.request.user,
+            feedback.course,
+            rating=data.get("rating", feedback.rating),
+            comment=data.get("comment", feedback.comment),
         )
 
 
@@ -231,8 +255,12 @@ class FeedbackViewSet(
     destroy=extend_schema(summary="Lift a block"),
 )
 class BlockViewSet(
-    BaseViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.DestroyModelMixin, viewsets.GenericViewSet,
+    BaseViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = BlockSerializer
     queryset = CourseBlock.objects.none()  # for the schema; see get_queryset

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,132 +17,287 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('teacher', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elearning_courses_taught', to=settings.AUTH_USER_MODEL, verbose_name='teacher')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "teacher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elearning_courses_taught",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="teacher",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'course',
-                'verbose_name_plural': 'courses',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "course",
+                "verbose_name_plural": "courses",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CourseBlock',
+            name="CourseBlock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='blocked')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='blocks', to='elearning_courses.course', verbose_name='course')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elearning_course_blocks', to=settings.AUTH_USER_MODEL, verbose_name='student')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="blocked")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="blocks",
+                        to="elearning_courses.course",
+                        verbose_name="course",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elearning_course_blocks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="student",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'course block',
-                'verbose_name_plural': 'course blocks',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "course block",
+                "verbose_name_plural": "course blocks",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CourseMaterial',
+            name="CourseMaterial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('file', models.FileField(max_length=255, storage=elearning_courses.storage.material_storage, upload_to=elearning_courses.materials.material_upload_to, verbose_name='file')),
-                ('original_name', models.CharField(help_text='Shown to downloaders; never used as a storage path.', max_length=255, verbose_name='original file name')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
-                ('content_type', models.CharField(max_length=100, verbose_name='content type')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='elearning_courses.course', verbose_name='course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255,
+                        storage=elearning_courses.storage.material_storage,
+                        upload_to=elearning_courses.materials.material_upload_to,
+                        verbose_name="file",
+                    ),
+                ),
+                (
+                    "original_name",
+                    models.CharField(
+                        help_text="Shown to downloaders; never used as a storage path.",
+                        max_length=255,
+                        verbose_name="original file name",
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField(verbose_name="size in bytes")),
+                ("content_type", models.CharField(max_length=100, verbose_name="content type")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="materials",
+                        to="elearning_courses.course",
+                        verbose_name="course",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'course material',
-                'verbose_name_plural': 'course materials',
-                'ordering': ['-uploaded_at', '-id'],
+                "verbose_name": "course material",
+                "verbose_name_plural": "course materials",
+                "ordering": ["-uploaded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='enrolled')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='elearning_courses.course', verbose_name='course')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elearning_enrollments', to=settings.AUTH_USER_MODEL, verbose_name='student')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="enrolled")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollments",
+                        to="elearning_courses.course",
+                        verbose_name="course",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elearning_enrollments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="student",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enrollment',
-                'verbose_name_plural': 'enrollments',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "enrollment",
+                "verbose_name_plural": "enrollments",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.PositiveSmallIntegerField(help_text='From 1 (poor) to 5 (excellent).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='rating')),
-                ('comment', models.TextField(blank=True, max_length=2000, verbose_name='comment')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='elearning_courses.course', verbose_name='course')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elearning_feedback', to=settings.AUTH_USER_MODEL, verbose_name='student')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rating",
+                    models.PositiveSmallIntegerField(
+                        help_text="From 1 (poor) to 5 (excellent).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="rating",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, max_length=2000, verbose_name="comment")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="elearning_courses.course",
+                        verbose_name="course",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elearning_feedback",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="student",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback',
-                'verbose_name_plural': 'feedback',
-                'ordering': ['-updated_at', '-id'],
+                "verbose_name": "feedback",
+                "verbose_name_plural": "feedback",
+                "ordering": ["-updated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verb', models.CharField(choices=[('enrolled', 'New enrollment'), ('feedback', 'New feedback'), ('material', 'New material'), ('blocked', 'Blocked')], max_length=32, verbose_name='verb')),
-                ('message', models.CharField(max_length=255, verbose_name='message')),
-                ('url', models.CharField(blank=True, max_length=500, verbose_name='link')),
-                ('is_read', models.BooleanField(default=False, verbose_name='read')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='elearning_notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "verb",
+                    models.CharField(
+                        choices=[
+                            ("enrolled", "New enrollment"),
+                            ("feedback", "New feedback"),
+                            ("material", "New material"),
+                            ("blocked", "Blocked"),
+                        ],
+                        max_length=32,
+                        verbose_name="verb",
+                    ),
+                ),
+                ("message", models.CharField(max_length=255, verbose_name="message")),
+                ("url", models.CharField(blank=True, max_length=500, verbose_name="link")),
+                ("is_read", models.BooleanField(default=False, verbose_name="read")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="elearning_notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='course',
-            index=models.Index(fields=['-created_at', '-id'], name='elearning_course_newest_idx'),
+            model_name="course",
+            index=models.Index(fields=["-created_at", "-id"], name="elearning_course_newest_idx"),
         ),
         migrations.AddConstraint(
-            model_name='course',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='elearning_courses_course_title_not_empty'),
+            model_name="course",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True),
+                name="elearning_courses_course_title_not_empty",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='courseblock',
-            constraint=models.UniqueConstraint(fields=('course', 'student'), name='elearning_courses_block_unique'),
+            model_name="courseblock",
+            constraint=models.UniqueConstraint(
+                fields=("course", "student"), name="elearning_courses_block_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(fields=('student', 'course'), name='elearning_courses_enrollment_unique'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                fields=("student", "course"), name="elearning_courses_enrollment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.UniqueConstraint(fields=('student', 'course'), name='elearning_courses_feedback_unique'),
+            model_name="feedback",
+            constraint=models.UniqueConstraint(
+                fields=("student", "course"), name="elearning_courses_feedback_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feedback',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 5)), name='elearning_courses_feedback_rating_1_5'),
+            model_name="feedback",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rating__gte", 1), ("rating__lte", 5)),
+                name="elearning_courses_feedback_rating_1_5",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', '-created_at'], name='elearning_notif_inbox_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "-created_at"], name="elearning_notif_inbox_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('is_read', False)), fields=['recipient'], name='elearning_notif_unread_idx'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("is_read", False)),
+                fields=["recipient"],
+                name="elearning_notif_unread_idx",
+            ),
         ),
     ]
