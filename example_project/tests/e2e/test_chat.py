@@ -236,7 +236,7 @@ def test_session_end_stops_reconnecting(demo_server, new_page):
     assert page.locator("[data-chat-status]").inner_text() == "Disconnected"
 
 
-def test_load_older_messages(demo_server, new_page):
+def test_load_older_messages_and_rate_limit(demo_server, new_page):
     set_up(demo_server)
     demo_server.shell(
         f"""
@@ -263,3 +263,13 @@ Message.objects.bulk_create([Message(room=room, author=tina, body=f"old {{n}}") 
     assert not older.is_visible()
     assert texts(page) == [f"old {n}" for n in range(1, 131)]
     assert json.dumps(message_ids(page)) == json.dumps(sorted(message_ids(page)))
+
+    # Over the rate limit (10 messages in 10 s): the server refuses, the client says so
+    # and gives the text back to the composer.
+    for n in range(1, 11):
+        say(page, f"fast {n}")
+        page.get_by_text(f"fast {n}", exact=True).wait_for()
+    say(page, "one too many")
+    page.get_by_role("alert").filter(has_text="too fast").wait_for()
+    assert page.get_by_label("Your message").input_value() == "one too many"
+    assert "one too many" not in texts(page)
