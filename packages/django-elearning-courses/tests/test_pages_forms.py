@@ -259,6 +259,28 @@ class TestNotificationsPage:
         assert client_as("student").get(url).status_code == 405
         assert client_as("anonymous").post(url).status_code == 302
 
+    def test_open_marks_read_and_follows_the_link(self, student, client_as):
+        (note,) = self.make(student)
+        html = client_as("student").get("/notifications/").content.decode()
+        assert f'href="/notifications/{note.pk}/"' in html
+        response = client_as("student").get(f"/notifications/{note.pk}/")
+        assert response.status_code == 302 and response["Location"] == "/courses/"
+        note.refresh_from_db()
+        assert note.is_read
+
+    @pytest.mark.parametrize("url", ["https://evil.example/", "//evil.example/", ""])
+    def test_open_never_leaves_the_site(self, url, student, client_as):
+        note = Notification.objects.create(recipient=student, verb="enrolled", message="x", url=url)
+        response = client_as("student").get(f"/notifications/{note.pk}/")
+        assert response["Location"] == "/notifications/"
+
+    def test_open_someone_elses_is_404(self, student, enrolled, client_as):
+        (note,) = self.make(enrolled)
+        assert client_as("student").get(f"/notifications/{note.pk}/").status_code == 404
+        assert client_as("anonymous").get(f"/notifications/{note.pk}/").status_code == 302
+        note.refresh_from_db()
+        assert not note.is_read
+
     def test_empty_state(self, student, client_as):
         assert "You are all caught up" in client_as("student").get("/notifications/").content.decode()
 

@@ -52,7 +52,10 @@ class MaterialForm(BootstrapFormMixin, forms.Form):
         label=_("Title"), max_length=200, required=False,
         help_text=_("Leave empty to use the file name."),
     )
-    file = forms.FileField(label=_("File"), max_length=255, allow_empty_file=True)
+    file = forms.FileField(
+        label=_("File"), max_length=255, allow_empty_file=True,
+        error_messages={"required": _("Choose a file to upload.")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -47,5 +47,6 @@ urlpatterns = [
     ),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read-all/", views.NotificationReadAllView.as_view(), name="notification_read_all"),
+    path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification_open"),
     path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="notification_read"),
 ]

@@ -9,12 +9,17 @@ from .catalog import CatalogView, MyCoursesView
 from .courses import CourseCreateView, CourseDeleteView, CourseDetailView, CourseUpdateView, FeedbackView
 from .enrollment import enroll, unenroll
 from .materials import MaterialDeleteView, MaterialUploadView, material_download
-from .notifications import NotificationListView, NotificationReadAllView, NotificationReadView
+from .notifications import (
+    NotificationListView,
+    NotificationOpenView,
+    NotificationReadAllView,
+    NotificationReadView,
+)
 from .students import BlockedListView, BlockView, StudentListView, UnblockView
 
 __all__ = [
     "CatalogView", "MyCoursesView", "CourseCreateView", "CourseDeleteView", "CourseDetailView",
     "CourseUpdateView", "FeedbackView", "enroll", "unenroll", "MaterialDeleteView",
-    "MaterialUploadView", "material_download", "NotificationListView", "NotificationReadAllView",
+    "MaterialUploadView", "material_download", "NotificationListView", "NotificationOpenView", "NotificationReadAllView",
     "NotificationReadView", "BlockedListView", "BlockView", "StudentListView", "UnblockView",
 ]

@@ -86,7 +86,7 @@ class FeedbackView(CourseDetailView):
                 messages.success(
                     request, _("Thank you for your feedback!") if created else _("Your feedback was updated.")
                 )
-                return redirect(self.course.get_absolute_url() + "#feedback-heading")
+                return redirect(self.course.get_absolute_url() + "#feedback")
         messages.error(request, _("Please correct the errors in your feedback."))
         return self.render_to_response(self.get_context_data(feedback_form=form))
 

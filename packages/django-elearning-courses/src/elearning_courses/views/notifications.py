@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.generic import ListView, View
@@ -45,6 +46,24 @@ class NotificationReadView(LoginRequiredMixin, View):
         get_object_or_404(Notification, pk=pk, recipient=request.user)
         notifications.mark_read(request.user, pk)
         return redirect(safe_next(request, "elearning_courses:notification_list"))
+
+
+class NotificationOpenView(LoginRequiredMixin, View):
+    """Follow a notification's link and mark it read (the list's links point here).
+
+    Someone else's notification is a 404; a link that does not stay on this site
+    leads back to the list instead.
+    """
+
+    def get(self, request, pk):
+        notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+        notifications.mark_read(request.user, pk)
+        target = notification.url
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(target)
+        return redirect("elearning_courses:notification_list")
 
 
 class NotificationReadAllView(LoginRequiredMixin, View):

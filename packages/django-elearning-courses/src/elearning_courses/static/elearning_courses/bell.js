@@ -74,7 +74,13 @@
       item.className = feed.getAttribute("data-item-class") || "list-group-item fw-semibold";
       item.setAttribute("data-notification-id", String(notification.id));
       var url = typeof notification.url === "string" ? notification.url : "";
-      var text = document.createElement(url.charAt(0) === "/" && url.charAt(1) !== "/" ? "a" : "span");
+      var local = url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\";
+      // data-open-url is the "open and mark read" URL of notification 0.
+      var opener = feed.getAttribute("data-open-url");
+      if (local && opener && typeof notification.id === "number") {
+        url = opener.replace(/\/0\/$/, "/" + notification.id + "/");
+      }
+      var text = document.createElement(local ? "a" : "span");
       if (text.tagName === "A") {
         text.href = url;
         text.className = feed.getAttribute("data-link-class") || "";
