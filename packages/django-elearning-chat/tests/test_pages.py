@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import include, path
 from django.utils import timezone
 
 import elearning_chat
@@ -41,6 +42,9 @@ class ClassroomPolicy(DefaultRoomPolicy):
 
 
 CLASSROOM = {"ROOM_POLICY": "tests.test_pages.ClassroomPolicy"}
+
+# A URL conf with the pages but not the API (used by one test through ROOT_URLCONF).
+urlpatterns = [path("chat/", include("elearning_chat.urls"))]
 
 
 @pytest.fixture
@@ -213,6 +217,13 @@ class TestRoomPage:
     def test_longest_slug_is_fine(self, client, ann):
         client.force_login(ann)
         assert client.get("/chat/" + "a" * 64 + "/").status_code == 200
+
+    def test_works_without_the_api_mounted(self, client, ann, settings):
+        settings.ROOT_URLCONF = "tests.test_pages"  # pages only, see urlpatterns below
+        client.force_login(ann)
+        response = client.get("/chat/lobby/")
+        assert response.status_code == 200
+        assert config_of(response)["apiUrl"] == ""  # the client then offers no "load older"
 
     def test_query_count(self, client, ann, django_assert_num_queries):
         client.force_login(ann)

@@ -510,7 +510,9 @@
   ChatClient.prototype.refreshEmpty = function () {
     var any = this.items.size > 0;
     if (this.empty) this.empty.hidden = any;
-    if (this.olderButton) this.olderButton.hidden = !any || !this.historyKnown || this.olderExhausted;
+    if (this.olderButton) {
+      this.olderButton.hidden = !any || !this.historyKnown || this.olderExhausted || !this.config.apiUrl;
+    }
     if (this.beginning) this.beginning.hidden = !any || !this.olderExhausted;
   };
 
