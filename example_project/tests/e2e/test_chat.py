@@ -49,7 +49,9 @@ def say(page, text):
 
 
 def message_ids(page):
-    return page.evaluate("[...document.querySelectorAll('[data-chat-messages] > li')].map(li => Number(li.dataset.id))")
+    return page.evaluate(
+        "[...document.querySelectorAll('[data-chat-messages] > li')].map(li => Number(li.dataset.id))"
+    )
 
 
 def delete_message(page, text):
@@ -239,12 +241,12 @@ def test_session_end_stops_reconnecting(demo_server, new_page):
 def test_load_older_messages_and_rate_limit(demo_server, new_page):
     set_up(demo_server)
     demo_server.shell(
-        f"""
+        """
 from django.contrib.auth import get_user_model
 from elearning_chat.models import Message, Room
 room = Room.objects.create(slug="lobby", title="Lobby")
 tina = get_user_model().objects.get(username="tina")
-Message.objects.bulk_create([Message(room=room, author=tina, body=f"old {{n}}") for n in range(1, 131)])
+Message.objects.bulk_create([Message(room=room, author=tina, body=f"old {n}") for n in range(1, 131)])
 """
     )
     base = demo_server.start()

@@ -3,8 +3,8 @@
 import datetime
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -38,7 +38,11 @@ class ClassroomPolicy(DefaultRoomPolicy):
 
     def visible_rooms(self, user):
         # An invalid slug and a duplicate lobby are dropped by the page.
-        return [(f"class-{user.get_username()}", f"Class of {user.get_username()}"), ("lobby", "x"), ("bad slug!", "x")]
+        return [
+            (f"class-{user.get_username()}", f"Class of {user.get_username()}"),
+            ("lobby", "x"),
+            ("bad slug!", "x"),
+        ]
 
 
 CLASSROOM = {"ROOM_POLICY": "tests.test_pages.ClassroomPolicy"}
@@ -104,7 +108,10 @@ class TestRoomList:
         Connection.objects.create(room_slug="lobby", user=bob, server_id="a", channel_name="c1", seen_at=now)
         Connection.objects.create(room_slug="lobby", user=bob, server_id="b", channel_name="c2", seen_at=now)
         Connection.objects.create(
-            room_slug="lobby", user=ann, server_id="dead", channel_name="c3",
+            room_slug="lobby",
+            user=ann,
+            server_id="dead",
+            channel_name="c3",
             seen_at=now - datetime.timedelta(hours=1),
         )
         client.force_login(ann)
@@ -163,7 +170,11 @@ class TestRoomPage:
         assert b"You moderate this room" in response.content
 
     def test_settings_reach_the_client(self, client, ann, settings):
-        settings.ELEARNING_CHAT = {"MAX_MESSAGE_LENGTH": 140, "HISTORY_LENGTH": 20, "REMOVED_CLOSE_CODE": 4321}
+        settings.ELEARNING_CHAT = {
+            "MAX_MESSAGE_LENGTH": 140,
+            "HISTORY_LENGTH": 20,
+            "REMOVED_CLOSE_CODE": 4321,
+        }
         client.force_login(ann)
         config = config_of(client.get("/chat/lobby/"))
         assert (config["maxLength"], config["historyLimit"]) == (140, 20)
@@ -209,7 +220,9 @@ class TestRoomPage:
         response = client.get("/chat/lobby/")
         assert response.status_code in (302, 403)  # logged out by the auth backend or refused
 
-    @pytest.mark.parametrize("path", ["/chat/" + "a" * 65 + "/", "/chat/a.b/", "/chat/%C3%A9t%C3%A9/", "/chat/lobby/extra/"])
+    @pytest.mark.parametrize(
+        "path", ["/chat/" + "a" * 65 + "/", "/chat/a.b/", "/chat/%C3%A9t%C3%A9/", "/chat/lobby/extra/"]
+    )
     def test_bad_slug_is_404(self, client, ann, path):
         client.force_login(ann)
         assert client.get(path).status_code == 404

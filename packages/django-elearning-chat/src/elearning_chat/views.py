@@ -12,7 +12,7 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
