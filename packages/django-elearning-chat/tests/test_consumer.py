@@ -532,7 +532,7 @@ async def test_hub_skips_a_socket_that_fails_mid_broadcast(users):
     async def fail(*args, **kwargs):
         raise RuntimeError("socket gone")
 
-    broken.send = fail
+    broken.base_send = fail
     await send(a, type="message", body="for the living")
     assert (await receive(a, "message"))["body"] == "for the living"
     assert (await receive(c, "message"))["body"] == "for the living"

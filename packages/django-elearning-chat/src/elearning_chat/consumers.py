@@ -4,6 +4,7 @@ import json
 import time
 import uuid
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -24,10 +25,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
     room = None
     hub = None
 
+    async def dispatch(self, message):
+        # Channels >= 4.2 awaits aclose_old_connections() (a thread-pool hop) before
+        # every handler. Every database access of this consumer goes through
+        # database_sync_to_async, which closes old connections in its own thread, so
+        # the extra hop per client frame is skipped.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self):
         self.room_slug = self.scope["url_route"]["kwargs"]["room"]
         self.user = self.scope.get("user")
-        self.ready = False
+        self.ready = False  # the hub writes to the socket directly once True
         self.pending = []
         self.removed = False
         self.last_typing = 0.0
@@ -52,7 +63,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             if message_id is None or message_id > last_id:
                 await self.send(text_data=frame)
         self.pending = None
-        self.ready = True
+        self.ready = not self.removed
         await registry.broadcast(self.room_slug, {"type": "chat.presence"})
 
     def _enter(self):
@@ -70,20 +81,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # Called by the hub -------------------------------------------------------------
 
-    async def deliver(self, frame, message_id=None):
-        """Write an already-serialized broadcast frame to this socket."""
-        if self.removed:
-            return
-        if not self.ready:
+    def hold(self, frame, message_id=None):
+        """Keep a broadcast that arrived while the history is being sent."""
+        if self.pending is not None:
             self.pending.append((message_id, frame))
-            return
-        await self.send(text_data=frame)
 
     async def remove(self, code):
         """Close this socket: its user was removed from the room."""
         if self.removed:
             return
         self.removed = True
+        self.ready = False
+        self.pending = None
         await self.send(text_data=error("forbidden", _("You were removed from this room.")))
         await self.close(code)
 
@@ -131,6 +140,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_error(exc.code, exc.detail)
             if exc.code == "forbidden":
                 self.removed = True
+                self.ready = False
+                self.pending = None
                 await self.close(app_settings.REMOVED_CLOSE_CODE)
             return
         message, previous = message

@@ -117,9 +117,18 @@ class RoomHub:
             await self.kick(message["user_id"], message.get("code") or app_settings.REMOVED_CLOSE_CODE)
 
     async def fan_out(self, frame, message_id=None):
+        """Write one serialized frame to every local member.
+
+        One ASGI event is shared by all members and written with ``base_send``: no
+        per-member encoding, channel-layer message or handler dispatch.
+        """
+        event = {"type": "websocket.send", "text": frame}
         for member in list(self.members):
             try:
-                await member.deliver(frame, message_id)
+                if member.ready:
+                    await member.base_send(event)
+                else:
+                    member.hold(frame, message_id)
             except Exception:  # closed mid-broadcast: the others still get the frame
                 logger.debug("elearning_chat: dropped frame for a closed socket", exc_info=True)
 
