@@ -10,7 +10,8 @@
  *   canModerate show delete buttons
  *   maxLength   longest accepted message body
  *   historyLimit number of messages the server sends on connect
- *   strings     translated user-facing texts
+ *   closeCodes  close codes meaning "removed from the room": do not reconnect
+ *   strings     translated user-facing texts (%(name)s placeholders)
  *
  * Every text coming from the server is written with textContent, never innerHTML.
  * The client picks wss:// on HTTPS pages, reconnects with exponential back-off
@@ -29,6 +30,7 @@
   var TYPING_SHOW_MS = 5000;
   var MAX_BACKOFF_MS = 30000;
   var GROUP_MS = 5 * 60 * 1000;
+  var STABLE_MS = 5000;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -130,8 +132,9 @@
     if (this.sendButton) this.sendButton.disabled = state !== "connected";
     if (state === previous) return; // a countdown tick: update the badge, announce nothing
     // The badge counts down every second; screen readers hear only the changes.
-    if (this.announcer && state !== "connecting") {
-      this.announcer.textContent = state === "reconnecting" ? this.t("lost") : texts[state];
+    var announce = state === "reconnecting" ? this.t("lost") : texts[state];
+    if (this.announcer && state !== "connecting" && this.announcer.textContent !== announce) {
+      this.announcer.textContent = announce;
     }
     this.root.dispatchEvent(new CustomEvent("chat:state", { detail: { state: state } }));
   };
@@ -153,8 +156,7 @@
     var opened = false;
     socket.onopen = function () {
       if (self.socket !== socket) return;
-      opened = true;
-      self.attempt = 0;
+      opened = Date.now();
       var reconnect = self.everConnected;
       self.everConnected = true;
       self.generation += 1;
@@ -187,6 +189,10 @@
       if (!opened) {
         // The handshake failed: maybe the server is down, maybe access was withdrawn.
         self.checkAccess();
+      } else if (Date.now() - opened > STABLE_MS) {
+        // Back-off starts over only after a connection that lasted: a server that
+        // accepts and drops at once is not hammered every half second.
+        self.attempt = 0;
       }
       self.scheduleReconnect();
     };
