@@ -374,4 +374,16 @@ def test_course_page_queries_do_not_grow_with_feedback_and_materials(
     client = client_as(who)
     with django_assert_num_queries(queries):
         response = client.get(f"/courses/{course.pk}/")
-    assert len(response.context["feedback_list"]) == rows
+    assert len(response.context["feedback_list"]) == min(rows, 50)
+    assert response.context["more_feedback"] is False
+
+
+def test_course_page_says_when_feedback_is_cut(course, make_user, client, monkeypatch):
+    from elearning_courses.models import Feedback
+    from elearning_courses.views import courses as course_views
+
+    monkeypatch.setattr(course_views, "FEEDBACK_SHOWN", 2)
+    students = [make_user(f"r{i}") for i in range(3)]
+    Feedback.objects.bulk_create([Feedback(student=s, course=course, rating=3) for s in students])
+    html = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "Showing the 2 newest reviews." in html

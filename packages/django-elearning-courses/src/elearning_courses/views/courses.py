@@ -48,14 +48,15 @@ class CourseDetailView(TemplateView):
         materials = []
         if access["can_view_materials"]:
             materials = list(CourseMaterial.objects.filter(course=course).order_by("-uploaded_at", "-id"))
+        # One extra row tells whether there is more feedback than shown.
+        feedback_list = list(Feedback.objects.filter(course=course).select_related("student")[: FEEDBACK_SHOWN + 1])
         kwargs.update(
             access,
             course=course,
             materials=materials,
             material_count=len(materials) if access["can_view_materials"] else course.materials.count(),
-            feedback_list=list(
-                Feedback.objects.filter(course=course).select_related("student")[:FEEDBACK_SHOWN]
-            ),
+            feedback_list=feedback_list[:FEEDBACK_SHOWN],
+            more_feedback=len(feedback_list) > FEEDBACK_SHOWN,
             my_feedback=my_feedback,
             star_range=range(1, 6),
             chat_room=course.chat_room,
