@@ -86,6 +86,13 @@
         text.className = feed.getAttribute("data-link-class") || "";
       }
       text.textContent = notification.message || "";
+      var newLabel = feed.getAttribute("data-new-label");
+      if (newLabel) {
+        var badgeNew = document.createElement("span");
+        badgeNew.className = "badge text-bg-primary me-1";
+        badgeNew.textContent = newLabel;
+        item.appendChild(badgeNew);
+      }
       item.appendChild(text);
       var when = document.createElement("div");
       when.className = "small text-body-secondary fw-normal";
