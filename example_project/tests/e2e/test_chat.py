@@ -138,8 +138,12 @@ def test_live_chat_with_reconnect_and_catch_up(demo_server, new_page):
     connected(student)
     connected(teacher)
     assert student.get_by_role("heading", name="Chemistry 101").is_visible()
+    student.get_by_text("No messages yet").wait_for()  # a new room's empty state
     say(student, "Is the lab on Monday?")
     teacher.get_by_text("Is the lab on Monday?").wait_for()
+    student.get_by_text("Is the lab on Monday?").wait_for()
+    assert not student.get_by_text("No messages yet").is_visible()
+    assert student.get_by_text("This is the beginning of the conversation.").is_visible()
     say(teacher, "Yes, 9 am.")
     student.get_by_text("Yes, 9 am.").wait_for()
 

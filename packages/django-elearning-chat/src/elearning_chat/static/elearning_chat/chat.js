@@ -79,6 +79,7 @@
     this.list = q("messages");
     this.scroller = q("scroller") || this.list;
     this.empty = q("empty");
+    this.loading = q("loading");
     this.status = q("status");
     this.statusText = q("status-text");
     this.announcer = q("announce");
@@ -249,6 +250,7 @@
     // The server usually explained itself in an error frame just before closing.
     if (!this.lastForbiddenAt || Date.now() - this.lastForbiddenAt > 3000) this.showAlert(message, "danger", false);
     if (this.input) this.input.disabled = true;
+    if (this.loading) this.loading.hidden = true;
   };
 
   ChatClient.prototype.stop = function () {
@@ -515,7 +517,8 @@
 
   ChatClient.prototype.refreshEmpty = function () {
     var any = this.items.size > 0;
-    if (this.empty) this.empty.hidden = any;
+    if (this.loading) this.loading.hidden = any || this.historyKnown;
+    if (this.empty) this.empty.hidden = any || !this.historyKnown;
     if (this.olderButton) {
       this.olderButton.hidden = !any || !this.historyKnown || this.olderExhausted || !this.config.apiUrl;
     }
