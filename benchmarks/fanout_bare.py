@@ -8,6 +8,7 @@ import asyncio
 import sys
 
 from websockets.asyncio.server import broadcast, serve
+from websockets.exceptions import ConnectionClosed
 
 CLIENTS = set()
 
@@ -17,6 +18,8 @@ async def handler(ws):
     try:
         async for message in ws:
             broadcast(CLIENTS, message)
+    except ConnectionClosed:
+        pass
     finally:
         CLIENTS.discard(ws)
 

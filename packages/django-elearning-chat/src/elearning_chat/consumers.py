@@ -1,5 +1,6 @@
 """The chat WebSocket consumer (protocol: docs/websocket.rst)."""
 
+import asyncio
 import json
 import time
 import uuid
@@ -42,6 +43,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.pending = []
         self.removed = False
         self.last_typing = 0.0
+        self.outbox = []  # validated bodies waiting for the writer task
+        self.writer = None
         # Presence row key: the consumer's channel when a layer is configured.
         self.connection_id = getattr(self, "channel_name", None) or uuid.uuid4().hex
         if self.user is None or not self.user.is_authenticated:
@@ -134,21 +137,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return await self.send_error(
                 "too_long", _("Messages are limited to %(limit)d characters.") % {"limit": limit}
             )
-        try:
-            message = await database_sync_to_async(services.post_message)(self.user, self.room, body)
-        except services.ChatError as exc:
-            await self.send_error(exc.code, exc.detail)
-            if exc.code == "forbidden":
-                self.removed = True
-                self.ready = False
-                self.pending = None
-                await self.close(app_settings.REMOVED_CLOSE_CODE)
-            return
-        message, previous = message
-        await get_registry().broadcast(
-            self.room_slug,
-            {"type": "chat.message", "id": message["id"], "previous": previous, "frame": encode(message)},
-        )
+        # Stored by a writer task, so that a burst of frames costs one database round
+        # trip instead of one each; order is kept.
+        self.outbox.append(body)
+        if self.writer is None or self.writer.done():
+            self.writer = asyncio.create_task(self.write_messages())
+
+    async def write_messages(self):
+        while self.outbox:
+            bodies, self.outbox = self.outbox, []
+            results = await database_sync_to_async(services.post_messages)(self.user, self.room, bodies)
+            stored = []
+            for result in results:
+                if isinstance(result, services.ChatError):
+                    if not self.removed:
+                        await self.send_error(result.code, result.detail)
+                    if result.code == "forbidden" and not self.removed:
+                        self.removed = True
+                        self.ready = False
+                        self.pending = None
+                        self.outbox = []
+                        await self.close(app_settings.REMOVED_CLOSE_CODE)
+                else:
+                    message, previous = result
+                    stored.append([message["id"], previous, encode(message)])
+            if stored:
+                await get_registry().broadcast(self.room_slug, {"type": "chat.messages", "items": stored})
 
     async def on_resync(self, frame):
         after = frame.get("after")

@@ -107,8 +107,9 @@ class RoomHub:
 
     async def dispatch(self, message):
         kind = message.get("type")
-        if kind == "chat.message":
-            await self.fan_out_message(message["frame"], message["id"], message.get("previous"))
+        if kind == "chat.messages":
+            for message_id, previous, frame in message["items"]:
+                await self.fan_out_message(frame, message_id, previous)
         elif kind == "chat.frame":
             await self.fan_out(message["frame"])
         elif kind == "chat.presence":

@@ -61,34 +61,54 @@ def history(room, after=None, limit=None):
     return [message_dict(m, room.slug) for m in rows], more
 
 
-def post_message(user, room, body):
-    """Store a message after the policy and rate-limit checks.
+def post_messages(user, room, bodies):
+    """Store a user's messages (already validated bodies, in order) in one go.
 
-    Returns ``(message dict, previous message id in the room or None)``. Stores into one
-    room are serialized (row lock on the room), so ids commit in increasing order
-    within a room and ``previous`` is exact: hubs use it to detect missed broadcasts.
+    Checks the room policy and the per-user rate limit first. Returns one entry per
+    body: ``(message dict, id of the previous message in the room or None)``, or a
+    :class:`ChatError` for a refused one. Stores into one room are serialized (a row
+    lock on the room where the database has them; SQLite has one writer at a time and
+    commits an autocommit insert at once), so ids commit in increasing order within a
+    room and ``previous`` is exact: hubs use it to detect broadcasts they missed.
     """
     if not get_room_policy().can_join(user, room.slug):
-        raise ChatError("forbidden", "You may no longer post in this room.")
+        return [ChatError("forbidden", "You may no longer post in this room.")] * len(bodies)
     window = timezone.now() - datetime.timedelta(seconds=app_settings.RATE_LIMIT_SECONDS)
     limit = app_settings.RATE_LIMIT_MESSAGES
-    # Counting at most ``limit`` rows keeps the check cheap however busy the user is.
-    recent = Message.objects.filter(author=user, created_at__gte=window)[:limit].count()
-    if recent >= limit:
-        raise ChatError("rate_limited", "You are sending messages too fast; wait a few seconds.")
-    if connection.features.has_select_for_update:
-        # Lock the room so that concurrent stores commit in id order.
-        with transaction.atomic():
-            Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").get()
-            message = Message.objects.create(room=room, author=user, body=body)
-            previous = _previous_id(room, message.pk)
+    recent = Message.objects.filter(author=user, created_at__gte=window).order_by()[:limit].count()
+    allowed = max(0, limit - recent)
+    accepted = [Message(room=room, author=user, body=body) for body in bodies[:allowed]]
+    if accepted:
+        if connection.features.has_select_for_update:
+            with transaction.atomic():
+                Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").get()
+                _insert(accepted)
+                previous = _previous_id(room, accepted[0].pk)
+        else:
+            _insert(accepted)
+            previous = _previous_id(room, accepted[0].pk)
+    results = []
+    for message in accepted:
+        results.append((message_dict(message, room.slug), previous))
+        previous = message.pk
+    refused = ChatError("rate_limited", "You are sending messages too fast; wait a few seconds.")
+    return results + [refused] * (len(bodies) - len(accepted))
+
+
+def _insert(messages):
+    if connection.features.can_return_rows_from_bulk_insert:
+        Message.objects.bulk_create(messages)
     else:
-        # SQLite: one writer at a time, and an autocommit insert is committed at once,
-        # so ids commit in order without a lock.
-        message = Message.objects.create(room=room, author=user, body=body)
-        previous = _previous_id(room, message.pk)
-    message.author = user
-    return message_dict(message, room.slug), previous
+        for message in messages:
+            message.save()
+
+
+def post_message(user, room, body):
+    """Store one message: ``(message dict, previous id)``; raises :class:`ChatError`."""
+    (result,) = post_messages(user, room, [body])
+    if isinstance(result, ChatError):
+        raise result
+    return result
 
 
 def _previous_id(room, message_id):
