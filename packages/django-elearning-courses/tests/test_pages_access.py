@@ -70,10 +70,18 @@ def test_unknown_ids_are_404_for_the_owner(url, course, client_as):
     assert client_as("owner").get(url.format(course=course.pk)).status_code == 404
 
 
+BIG = "9" * 25  # larger than any database integer
+
+
 @pytest.mark.parametrize(
-    "url", ["/courses/abc/", "/courses/1.5/edit/", "/courses/-1/", "/notifications/x/read/", "/courses/1/materials/%2e%2e/download/"]
+    "url",
+    [
+        "/courses/abc/", "/courses/1.5/edit/", "/courses/-1/", "/notifications/x/read/",
+        "/courses/1/materials/%2e%2e/download/", f"/courses/{BIG}/", f"/courses/{BIG}/edit/",
+        f"/courses/1/materials/{BIG}/download/", f"/courses/1/students/{BIG}/block/", f"/notifications/{BIG}/",
+    ],
 )
-def test_non_numeric_ids_are_404(url, client_as):
+def test_malformed_ids_are_404(url, client_as):
     assert client_as("owner").get(url).status_code == 404
 
 
