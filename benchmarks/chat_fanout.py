@@ -203,12 +203,13 @@ async def receive_all(ws, kind, run, expected, idle):
 
 
 async def receivers_main(kind, urls, headers, run, expected, idle, ready, results):
-    sockets = [await connect(url, additional_headers=headers, max_size=2**20) for url in urls]
+    sockets = [
+        await connect(url, additional_headers=headers, max_size=2**20, close_timeout=1) for url in urls
+    ]
     ready.put(len(sockets))
     outcome = await asyncio.gather(*(receive_all(ws, kind, run, expected, idle) for ws in sockets))
-    for ws in sockets:
-        await ws.close()
     results.put(outcome)
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
 
 
 def receivers_process(*args):
@@ -216,7 +217,7 @@ def receivers_process(*args):
 
 
 async def send_all(url, headers, kind, run, count, rate):
-    async with connect(url, additional_headers=headers, max_size=2**20) as ws:
+    async with connect(url, additional_headers=headers, max_size=2**20, close_timeout=1) as ws:
         await asyncio.sleep(1.0)  # let history and presence frames settle everywhere
         start = time.monotonic()
         for seq in range(count):
@@ -339,7 +340,7 @@ def summary(rows):
     ok = True
     for mode, (target_b, target_c) in TARGETS.items():
         by = {r["kind"]: r for r in rows if r["mode"] == mode and r["phase"] == "burst"}
-        if "chat" not in by:
+        if not {"chat", "baseline", "bare"} <= set(by):
             continue
         vs_b = by["chat"]["per_s"] / max(by["baseline"]["per_s"], 1e-9)
         vs_c = by["chat"]["per_s"] / max(by["bare"]["per_s"], 1e-9)
@@ -364,8 +365,8 @@ def main(argv=None):
     )
     parser.add_argument("--mode", choices=["memory", "redis", "both"], default="both")
     parser.add_argument("--clients", type=int, default=50, help="receivers in the room (default 50)")
-    parser.add_argument("--burst-messages", type=int, default=400)
-    parser.add_argument("--burst-rate", type=float, default=400.0, help="messages/s of the burst phase")
+    parser.add_argument("--burst-messages", type=int, default=1000)
+    parser.add_argument("--burst-rate", type=float, default=1000.0, help="messages/s of the burst phase")
     parser.add_argument("--steady-messages", type=int, default=250)
     parser.add_argument("--steady-rate", type=float, default=50.0, help="messages/s of the latency phase")
     parser.add_argument("--servers", default="chat,baseline,bare", help="which of chat,baseline,bare")
