@@ -20,6 +20,7 @@ from django.test import override_settings
 
 import elearning_chat.routing
 from elearning_chat import services
+from elearning_chat.hub import RoomHub
 from elearning_chat.models import Message
 
 pytestmark = [pytest.mark.redis, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -101,6 +102,15 @@ async def test_capacity_one_flood_loses_nothing_after_resync():
         async def flood(comm, n):
             for i in range(PER_SENDER):
                 await comm.send_json_to({"type": "message", "body": f"flood {n}-{i}"})
+                await asyncio.sleep(0.005)  # separate stores, not one batch
+
+        # A slow process: its hub takes 20 ms per broadcast, so with room for ONE
+        # message in its channel most broadcasts are dropped by the layer.
+        slow_dispatch = RoomHub.dispatch
+
+        async def dispatch(self, message):
+            await asyncio.sleep(0.02)
+            await slow_dispatch(self, message)
 
         fills = []
         original = services.messages_between
@@ -110,11 +120,13 @@ async def test_capacity_one_flood_loses_nothing_after_resync():
             return original(*args, **kwargs)
 
         services.messages_between = counting
+        RoomHub.dispatch = dispatch
         try:
             await asyncio.gather(*(flood(comm, n) for n, comm in enumerate(sender_socks)))
             live = [await r.drain(comm) for r, comm in zip(receivers, reader_socks, strict=True)]
         finally:
             services.messages_between = original
+            RoomHub.dispatch = slow_dispatch
         assert fills, "the layer dropped no broadcast: the flood is too gentle to test anything"
         for ids in live:  # live delivery never duplicates nor reorders
             assert ids == sorted(set(ids))

@@ -96,6 +96,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.removed = True
         self.ready = False
         self.pending = None
+        self.outbox = []  # queued messages are not stored any more
         await self.send(text_data=error("forbidden", _("You were removed from this room.")))
         await self.close(code)
 
