@@ -622,3 +622,18 @@ async def test_heartbeat_delivers_a_dropped_last_broadcast(users):
     await get_registry().hubs["lobby"].catch_up()
     assert await nothing_more(a, "message")
     await close_all(a)
+
+
+async def test_a_burst_is_stored_in_order_and_rate_limited_per_message(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    for i in range(13):  # without waiting: stored together, in one round trip
+        await send(a, type="message", body=f"burst {i}")
+    echoed = [(await receive(b, "message"))["body"] for _ in range(10)]
+    assert echoed == [f"burst {i}" for i in range(10)]
+    errors = [await receive(a, "error") for _ in range(3)]
+    assert {e["code"] for e in errors} == {"rate_limited"}
+    assert await stored() == [f"burst {i}" for i in range(10)]
+    assert await nothing_more(b, "message")
+    await close_all(a, b)
