@@ -637,3 +637,20 @@ async def test_a_burst_is_stored_in_order_and_rate_limited_per_message(users):
     assert await stored() == [f"burst {i}" for i in range(10)]
     assert await nothing_more(b, "message")
     await close_all(a, b)
+
+
+async def test_storage_failure_is_reported_and_the_socket_survives(users, monkeypatch):
+    (ann,) = await users("ann")
+    a, _ = await join(ann)
+    original = services.post_messages
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(services, "post_messages", broken)
+    await send(a, type="message", body="lost?")
+    assert (await receive(a, "error"))["code"] == "server_error"
+    monkeypatch.setattr(services, "post_messages", original)
+    await send(a, type="message", body="back")
+    assert (await receive(a, "message"))["body"] == "back"
+    await close_all(a)

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 
@@ -14,6 +15,8 @@ from . import services
 from .conf import app_settings
 from .frames import encode, error, user_dict
 from .hub import SERVER_ID, get_registry
+
+logger = logging.getLogger(__name__)
 
 
 def _is_int(value):
@@ -57,12 +60,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         registry = get_registry()
         # Subscribe before reading the history: a message stored meanwhile is buffered
-        # (see deliver) instead of lost.
+        # (see hold) instead of lost.
         self.hub = await registry.join(self.room_slug, self)
         messages = await database_sync_to_async(self._enter)()
         await self.send(text_data=encode({"type": "history", "messages": messages, "has_more": False}))
         last_id = messages[-1]["id"] if messages else 0
-        for message_id, frame in self.pending:
+        for message_id, frame in self.pending or []:  # None if removed meanwhile
             if message_id is None or message_id > last_id:
                 await self.send(text_data=frame)
         self.pending = None
@@ -147,7 +150,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def write_messages(self):
         while self.outbox:
             bodies, self.outbox = self.outbox, []
-            results = await database_sync_to_async(services.post_messages)(self.user, self.room, bodies)
+            try:
+                results = await database_sync_to_async(services.post_messages)(self.user, self.room, bodies)
+            except Exception:  # database down: report, keep the socket and the writer usable
+                logger.exception("elearning_chat: could not store %d message(s)", len(bodies))
+                if not self.removed:
+                    await self.send_error("server_error", _("Your message could not be stored; try again."))
+                continue
             stored = []
             for result in results:
                 if isinstance(result, services.ChatError):

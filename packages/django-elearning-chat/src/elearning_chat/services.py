@@ -8,6 +8,7 @@ import datetime
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .conf import app_settings, get_room_policy
 from .frames import message_dict, user_dict
@@ -72,7 +73,7 @@ def post_messages(user, room, bodies):
     room and ``previous`` is exact: hubs use it to detect broadcasts they missed.
     """
     if not get_room_policy().can_join(user, room.slug):
-        return [ChatError("forbidden", "You may no longer post in this room.")] * len(bodies)
+        return [ChatError("forbidden", _("You may no longer post in this room."))] * len(bodies)
     window = timezone.now() - datetime.timedelta(seconds=app_settings.RATE_LIMIT_SECONDS)
     limit = app_settings.RATE_LIMIT_MESSAGES
     recent = Message.objects.filter(author=user, created_at__gte=window).order_by()[:limit].count()
@@ -91,7 +92,7 @@ def post_messages(user, room, bodies):
     for message in accepted:
         results.append((message_dict(message, room.slug), previous))
         previous = message.pk
-    refused = ChatError("rate_limited", "You are sending messages too fast; wait a few seconds.")
+    refused = ChatError("rate_limited", _("You are sending messages too fast; wait a few seconds."))
     return results + [refused] * (len(bodies) - len(accepted))
 
 
@@ -138,10 +139,10 @@ def messages_between(room_slug, after, before=None):
 def delete_message(user, room, message_id):
     """Mark a message of ``room`` deleted; moderators only."""
     if not get_room_policy().can_moderate(user, room.slug):
-        raise ChatError("forbidden", "Only moderators may delete messages.")
+        raise ChatError("forbidden", _("Only moderators may delete messages."))
     updated = Message.objects.filter(room=room, pk=message_id, deleted=False).update(deleted=True)
     if not updated:
-        raise ChatError("bad_request", "No such message in this room.")
+        raise ChatError("bad_request", _("No such message in this room."))
 
 
 def add_connection(user, room_slug, server_id, channel_name):
