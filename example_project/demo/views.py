@@ -24,7 +24,9 @@ def _course_context(user):
     if not user.is_authenticated:
         return {"latest_courses": courses[:HOME_COURSES]}
     context = {
-        "recent_notifications": Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[:5],
+        "recent_notifications": Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[
+            :5
+        ],
     }
     if getattr(user, "role", None) == "teacher":
         context["my_courses"] = courses.taught_by(user)[:HOME_COURSES]

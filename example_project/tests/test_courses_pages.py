@@ -96,10 +96,14 @@ def test_demo_data_is_idempotent_and_follows_the_rules(client):
     )
 
     call_command("load_demo_data", stdout=io.StringIO())
-    counts = [m.objects.count() for m in (Course, Enrollment, CourseMaterial, Feedback, CourseBlock, Notification)]
+    counts = [
+        m.objects.count() for m in (Course, Enrollment, CourseMaterial, Feedback, CourseBlock, Notification)
+    ]
     assert all(counts[:5]) and counts[5] > 0
     call_command("load_demo_data", stdout=io.StringIO())
-    assert [m.objects.count() for m in (Course, Enrollment, CourseMaterial, Feedback, CourseBlock, Notification)] == counts
+    assert [
+        m.objects.count() for m in (Course, Enrollment, CourseMaterial, Feedback, CourseBlock, Notification)
+    ] == counts
 
     # The blocked demo student is not enrolled and cannot download; an enrolled one can.
     block = CourseBlock.objects.select_related("course", "student").get()

@@ -15,11 +15,39 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 
 # GET pages: expected status per role (302 = sent to the log-in page).
-OWNER_ONLY = {"anonymous": 302, "student": 403, "enrolled": 403, "blocked": 403, "other_teacher": 403, "owner": 200}
-TEACHERS = {"anonymous": 302, "student": 403, "enrolled": 403, "blocked": 403, "other_teacher": 200, "owner": 200}
-SIGNED_IN = {"anonymous": 302, "student": 200, "enrolled": 200, "blocked": 200, "other_teacher": 200, "owner": 200}
+OWNER_ONLY = {
+    "anonymous": 302,
+    "student": 403,
+    "enrolled": 403,
+    "blocked": 403,
+    "other_teacher": 403,
+    "owner": 200,
+}
+TEACHERS = {
+    "anonymous": 302,
+    "student": 403,
+    "enrolled": 403,
+    "blocked": 403,
+    "other_teacher": 200,
+    "owner": 200,
+}
+SIGNED_IN = {
+    "anonymous": 302,
+    "student": 200,
+    "enrolled": 200,
+    "blocked": 200,
+    "other_teacher": 200,
+    "owner": 200,
+}
 EVERYONE = dict.fromkeys(SIGNED_IN, 200)
-MATERIAL_READERS = {"anonymous": 302, "student": 403, "enrolled": 200, "blocked": 403, "other_teacher": 403, "owner": 200}
+MATERIAL_READERS = {
+    "anonymous": 302,
+    "student": 403,
+    "enrolled": 200,
+    "blocked": 403,
+    "other_teacher": 403,
+    "owner": 200,
+}
 
 PAGES = {
     "catalog": ("/courses/", EVERYONE),
@@ -76,9 +104,16 @@ BIG = "9" * 25  # larger than any database integer
 @pytest.mark.parametrize(
     "url",
     [
-        "/courses/abc/", "/courses/1.5/edit/", "/courses/-1/", "/notifications/x/read/",
-        "/courses/1/materials/%2e%2e/download/", f"/courses/{BIG}/", f"/courses/{BIG}/edit/",
-        f"/courses/1/materials/{BIG}/download/", f"/courses/1/students/{BIG}/block/", f"/notifications/{BIG}/",
+        "/courses/abc/",
+        "/courses/1.5/edit/",
+        "/courses/-1/",
+        "/notifications/x/read/",
+        "/courses/1/materials/%2e%2e/download/",
+        f"/courses/{BIG}/",
+        f"/courses/{BIG}/edit/",
+        f"/courses/1/materials/{BIG}/download/",
+        f"/courses/1/students/{BIG}/block/",
+        f"/notifications/{BIG}/",
     ],
 )
 def test_malformed_ids_are_404(url, client_as):
@@ -97,12 +132,42 @@ class TestDetailShowsTheRightActions:
     @pytest.mark.parametrize(
         "role, present, absent",
         [
-            ("anonymous", ["Log in to enroll"], ["Unenroll", "Edit course", "Rate this course", "Week 1 notes"]),
-            ("student", ['action="/courses/{pk}/enroll/"'], ["Unenroll", "Edit course", "Rate this course", "Week 1 notes"]),
-            ("enrolled", ["Unenroll", "Rate this course", "Week 1 notes", "/materials/"], ["Edit course", 'action="/courses/{pk}/enroll/"']),
-            ("blocked", ["You were blocked from this course"], ["Unenroll", 'action="/courses/{pk}/enroll/"', "Rate this course", "Week 1 notes"]),
-            ("other_teacher", [], ["Unenroll", 'action="/courses/{pk}/enroll/"', "Edit course", "Week 1 notes", "Log in to enroll"]),
-            ("owner", ["Edit course", "Upload material", "Week 1 notes", "Students"], ['action="/courses/{pk}/enroll/"', "Rate this course"]),
+            (
+                "anonymous",
+                ["Log in to enroll"],
+                ["Unenroll", "Edit course", "Rate this course", "Week 1 notes"],
+            ),
+            (
+                "student",
+                ['action="/courses/{pk}/enroll/"'],
+                ["Unenroll", "Edit course", "Rate this course", "Week 1 notes"],
+            ),
+            (
+                "enrolled",
+                ["Unenroll", "Rate this course", "Week 1 notes", "/materials/"],
+                ["Edit course", 'action="/courses/{pk}/enroll/"'],
+            ),
+            (
+                "blocked",
+                ["You were blocked from this course"],
+                ["Unenroll", 'action="/courses/{pk}/enroll/"', "Rate this course", "Week 1 notes"],
+            ),
+            (
+                "other_teacher",
+                [],
+                [
+                    "Unenroll",
+                    'action="/courses/{pk}/enroll/"',
+                    "Edit course",
+                    "Week 1 notes",
+                    "Log in to enroll",
+                ],
+            ),
+            (
+                "owner",
+                ["Edit course", "Upload material", "Week 1 notes", "Students"],
+                ['action="/courses/{pk}/enroll/"', "Rate this course"],
+            ),
         ],
     )
     def test_actions(self, role, present, absent, course, material, users, client_as):
@@ -129,7 +194,14 @@ class TestDetailShowsTheRightActions:
 
 
 class TestEnrollAndUnenroll:
-    EXPECTED = {"anonymous": 302, "student": 302, "enrolled": 302, "blocked": 403, "other_teacher": 403, "owner": 403}
+    EXPECTED = {
+        "anonymous": 302,
+        "student": 302,
+        "enrolled": 302,
+        "blocked": 403,
+        "other_teacher": 403,
+        "owner": 403,
+    }
 
     def test_enroll_by_role(self, role, users, course, client_as):
         response = client_as(role).post(f"/courses/{course.pk}/enroll/")
@@ -173,7 +245,14 @@ class TestEnrollAndUnenroll:
 
 
 class TestFeedbackPage:
-    EXPECTED = {"anonymous": 302, "student": 403, "enrolled": 302, "blocked": 403, "other_teacher": 403, "owner": 403}
+    EXPECTED = {
+        "anonymous": 302,
+        "student": 403,
+        "enrolled": 302,
+        "blocked": 403,
+        "other_teacher": 403,
+        "owner": 403,
+    }
 
     def test_rate_by_role(self, role, users, course, client_as):
         response = client_as(role).post(f"/courses/{course.pk}/feedback/", {"rating": "4", "comment": "Nice"})
@@ -198,7 +277,9 @@ class TestFeedbackPage:
     def test_feedback_is_editable_and_unique(self, course, enrolled, client_as):
         client = client_as("enrolled")
         client.post(f"/courses/{course.pk}/feedback/", {"rating": "2", "comment": "Meh"})
-        response = client.post(f"/courses/{course.pk}/feedback/", {"rating": "5", "comment": "Better now"}, follow=True)
+        response = client.post(
+            f"/courses/{course.pk}/feedback/", {"rating": "5", "comment": "Better now"}, follow=True
+        )
         assert "Your feedback was updated." in response.content.decode()
         feedback = Feedback.objects.get(course=course)
         assert (feedback.rating, feedback.comment) == (5, "Better now")
@@ -223,7 +304,9 @@ class TestOwnerActionsByRole:
             assert response.status_code == 403
 
     def test_edit(self, role, course, client_as):
-        response = client_as(role).post(f"/courses/{course.pk}/edit/", {"title": "Renamed", "description": ""})
+        response = client_as(role).post(
+            f"/courses/{course.pk}/edit/", {"title": "Renamed", "description": ""}
+        )
         self.expect(role, response)
         course.refresh_from_db()
         assert (course.title == "Renamed") == (role == "owner")
@@ -250,7 +333,9 @@ class TestOwnerActionsByRole:
 
     def test_block(self, role, course, users, client_as):
         target = users["enrolled"]
-        response = client_as(role).post(f"/courses/{course.pk}/students/{target.pk}/block/", {"reason": "Rude"})
+        response = client_as(role).post(
+            f"/courses/{course.pk}/students/{target.pk}/block/", {"reason": "Rude"}
+        )
         self.expect(role, response)
         assert CourseBlock.objects.filter(course=course, student=target).exists() == (role == "owner")
         assert Enrollment.objects.filter(course=course, student=target).exists() == (role != "owner")

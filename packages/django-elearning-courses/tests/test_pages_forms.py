@@ -31,7 +31,9 @@ class TestCourseForm:
         assert Course.objects.count() == 1  # only the fixture's course
 
     def test_create_trims_title_and_flashes(self, client_as):
-        response = client_as("owner").post("/courses/new/", {"title": "  Algebra  ", "description": ""}, follow=True)
+        response = client_as("owner").post(
+            "/courses/new/", {"title": "  Algebra  ", "description": ""}, follow=True
+        )
         assert Course.objects.filter(title="Algebra").exists()
         assert "was created" in response.content.decode()
 
@@ -137,7 +139,9 @@ class TestBlocking:
         assert not CourseBlock.objects.filter(student=other_teacher).exists()
 
     def test_block_twice_warns(self, course, blocked, client_as):
-        response = client_as("owner").post(f"/courses/{course.pk}/students/{blocked.pk}/block/", {}, follow=True)
+        response = client_as("owner").post(
+            f"/courses/{course.pk}/students/{blocked.pk}/block/", {}, follow=True
+        )
         assert response.status_code == 200
         assert "already blocked" in response.content.decode()
         assert CourseBlock.objects.filter(course=course, student=blocked).count() == 1
@@ -160,7 +164,9 @@ class TestBlocking:
         assert client_as("blocked").post(f"/courses/{course.pk}/enroll/").status_code == 302
         assert Enrollment.objects.filter(course=course, student=blocked).exists()
 
-    def test_students_page_lists_enrolled_and_blocked_page_lists_blocked(self, course, enrolled, blocked, client_as):
+    def test_students_page_lists_enrolled_and_blocked_page_lists_blocked(
+        self, course, enrolled, blocked, client_as
+    ):
         client = client_as("owner")
         students = client.get(f"/courses/{course.pk}/students/").content.decode()
         assert "enrolled" in students and ">blocked<" not in students
@@ -180,8 +186,14 @@ class TestMyCourses:
         assert "Django basics" in html and "Theirs" not in html
 
     def test_empty_states(self, client_as):
-        assert "You are not enrolled in any course yet" in client_as("student").get("/courses/mine/").content.decode()
-        assert "You do not teach any course yet" in client_as("other_teacher").get("/courses/mine/").content.decode()
+        assert (
+            "You are not enrolled in any course yet"
+            in client_as("student").get("/courses/mine/").content.decode()
+        )
+        assert (
+            "You do not teach any course yet"
+            in client_as("other_teacher").get("/courses/mine/").content.decode()
+        )
 
 
 class TestCatalog:
@@ -219,7 +231,9 @@ class TestCatalog:
 class TestNotificationsPage:
     def make(self, user, n=1, **extra):
         return [
-            Notification.objects.create(recipient=user, verb="enrolled", message=f"Note {i}", url="/courses/", **extra)
+            Notification.objects.create(
+                recipient=user, verb="enrolled", message=f"Note {i}", url="/courses/", **extra
+            )
             for i in range(n)
         ]
 
@@ -292,12 +306,16 @@ class TestNotificationsPage:
 
 # Query counts: the same number for 1 and 50 rows.
 
+
 @pytest.fixture
 def seed(owner, make_user):
     def make(n):
         students = [make_user(f"s{i}") for i in range(3)]
         courses = Course.objects.bulk_create(
-            [Course(teacher=owner if i % 2 else make_user(f"t{i}", "teacher"), title=f"Course {i}") for i in range(n)]
+            [
+                Course(teacher=owner if i % 2 else make_user(f"t{i}", "teacher"), title=f"Course {i}")
+                for i in range(n)
+            ]
         )
         for course in courses:
             Enrollment.objects.bulk_create([Enrollment(student=s, course=course) for s in students])
@@ -366,10 +384,21 @@ def test_course_page_queries_do_not_grow_with_feedback_and_materials(
 
     students = [make_user(f"f{i}") for i in range(rows)]
     Enrollment.objects.bulk_create([Enrollment(student=s, course=course) for s in students])
-    Feedback.objects.bulk_create([Feedback(student=s, course=course, rating=1 + i % 5) for i, s in enumerate(students)])
+    Feedback.objects.bulk_create(
+        [Feedback(student=s, course=course, rating=1 + i % 5) for i, s in enumerate(students)]
+    )
     CourseMaterial.objects.bulk_create(
-        [CourseMaterial(course=course, title=f"M{i}", file=f"x/{i}.pdf", original_name=f"{i}.pdf", size=1,
-                        content_type="application/pdf") for i in range(rows)]
+        [
+            CourseMaterial(
+                course=course,
+                title=f"M{i}",
+                file=f"x/{i}.pdf",
+                original_name=f"{i}.pdf",
+                size=1,
+                content_type="application/pdf",
+            )
+            for i in range(rows)
+        ]
     )
     client = client_as(who)
     with django_assert_num_queries(queries):

@@ -104,7 +104,10 @@ def load(people, stdout):
         blocked_username = spec.get("block", (None, ""))[0]
         for username in spec["students"]:
             student = people[username]
-            if username == blocked_username and CourseBlock.objects.filter(course=course, student=student).exists():
+            if (
+                username == blocked_username
+                and CourseBlock.objects.filter(course=course, student=student).exists()
+            ):
                 continue
             if not Enrollment.objects.filter(course=course, student=student).exists():
                 services.enroll(student, course)

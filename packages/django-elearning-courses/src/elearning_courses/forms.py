@@ -49,11 +49,15 @@ class MaterialForm(BootstrapFormMixin, forms.Form):
     """
 
     title = forms.CharField(
-        label=_("Title"), max_length=200, required=False,
+        label=_("Title"),
+        max_length=200,
+        required=False,
         help_text=_("Leave empty to use the file name."),
     )
     file = forms.FileField(
-        label=_("File"), max_length=255, allow_empty_file=True,
+        label=_("File"),
+        max_length=255,
+        allow_empty_file=True,
         error_messages={"required": _("Choose a file to upload.")},
     )
 
@@ -86,7 +90,9 @@ class FeedbackForm(BootstrapFormMixin, forms.Form):
         },
     )
     comment = forms.CharField(
-        label=_("Comment"), required=False, max_length=2000,
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

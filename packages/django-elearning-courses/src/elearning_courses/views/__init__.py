@@ -18,8 +18,24 @@ from .notifications import (
 from .students import BlockedListView, BlockView, StudentListView, UnblockView
 
 __all__ = [
-    "CatalogView", "MyCoursesView", "CourseCreateView", "CourseDeleteView", "CourseDetailView",
-    "CourseUpdateView", "FeedbackView", "enroll", "unenroll", "MaterialDeleteView",
-    "MaterialUploadView", "material_download", "NotificationListView", "NotificationOpenView", "NotificationReadAllView",
-    "NotificationReadView", "BlockedListView", "BlockView", "StudentListView", "UnblockView",
+    "CatalogView",
+    "MyCoursesView",
+    "CourseCreateView",
+    "CourseDeleteView",
+    "CourseDetailView",
+    "CourseUpdateView",
+    "FeedbackView",
+    "enroll",
+    "unenroll",
+    "MaterialDeleteView",
+    "MaterialUploadView",
+    "material_download",
+    "NotificationListView",
+    "NotificationOpenView",
+    "NotificationReadAllView",
+    "NotificationReadView",
+    "BlockedListView",
+    "BlockView",
+    "StudentListView",
+    "UnblockView",
 ]

@@ -43,13 +43,17 @@ class CourseDetailView(TemplateView):
         if access["can_rate"]:
             my_feedback = Feedback.objects.filter(student=user, course=course).first()
             if "feedback_form" not in kwargs:
-                initial = {"rating": my_feedback.rating, "comment": my_feedback.comment} if my_feedback else {}
+                initial = (
+                    {"rating": my_feedback.rating, "comment": my_feedback.comment} if my_feedback else {}
+                )
                 kwargs["feedback_form"] = FeedbackForm(initial=initial)
         materials = []
         if access["can_view_materials"]:
             materials = list(CourseMaterial.objects.filter(course=course).order_by("-uploaded_at", "-id"))
         # One extra row tells whether there is more feedback than shown.
-        feedback_list = list(Feedback.objects.filter(course=course).select_related("student")[: FEEDBACK_SHOWN + 1])
+        feedback_list = list(
+            Feedback.objects.filter(course=course).select_related("student")[: FEEDBACK_SHOWN + 1]
+        )
         kwargs.update(
             access,
             course=course,
@@ -78,8 +82,10 @@ class FeedbackView(CourseDetailView):
         if form.is_valid():
             try:
                 _feedback, created = services.save_feedback(
-                    request.user, self.course,
-                    rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"],
+                    request.user,
+                    self.course,
+                    rating=form.cleaned_data["rating"],
+                    comment=form.cleaned_data["comment"],
                 )
             except ValidationError as error:  # CourseActionInvalid
                 form.add_error("rating", error)

@@ -28,8 +28,10 @@ class MaterialUploadView(OwnedCourseMixin, FormView):
     def form_valid(self, form):
         try:
             material = services.add_material(
-                self.request.user, self.course,
-                file=form.cleaned_data["file"], title=form.cleaned_data["title"],
+                self.request.user,
+                self.course,
+                file=form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
             )
         except ValidationError as error:
             form.add_error("file", error)
@@ -75,7 +77,9 @@ def material_download(request, pk, material_pk):
     except (FileNotFoundError, OSError):
         raise Http404(_("This file is no longer available.")) from None
     response = FileResponse(
-        handle, as_attachment=True, filename=material.original_name,
+        handle,
+        as_attachment=True,
+        filename=material.original_name,
         content_type=material.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -74,7 +74,9 @@ class NotificationReadAllView(LoginRequiredMixin, View):
         if count:
             messages.success(
                 request,
-                ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", count)
+                ngettext(
+                    "%(count)d notification marked as read.", "%(count)d notifications marked as read.", count
+                )
                 % {"count": count},
             )
         else:

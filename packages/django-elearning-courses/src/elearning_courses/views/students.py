@@ -31,7 +31,11 @@ class StudentListView(OwnedCourseMixin, _PagedListMixin, ListView):
     context_object_name = "enrollments"
 
     def get_queryset(self):
-        return Enrollment.objects.filter(course=self.course).select_related("student").order_by("-created_at", "-id")
+        return (
+            Enrollment.objects.filter(course=self.course)
+            .select_related("student")
+            .order_by("-created_at", "-id")
+        )
 
 
 class BlockedListView(OwnedCourseMixin, _PagedListMixin, ListView):
@@ -39,7 +43,11 @@ class BlockedListView(OwnedCourseMixin, _PagedListMixin, ListView):
     context_object_name = "blocks"
 
     def get_queryset(self):
-        return CourseBlock.objects.filter(course=self.course).select_related("student").order_by("-created_at", "-id")
+        return (
+            CourseBlock.objects.filter(course=self.course)
+            .select_related("student")
+            .order_by("-created_at", "-id")
+        )
 
 
 def _get_student(pk):
