@@ -17,7 +17,6 @@ import http.client
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,29 +25,12 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+from _net import free_port, wait_for_port  # benchmarks/ is sys.path[0] when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ROOT / "example_project"
 HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 0.5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port, proc, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"daphne exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"daphne did not listen on {port} within {timeout}s")
 
 
 class Database:
