@@ -376,7 +376,7 @@ class TestQueryCounts:
 
 
 @pytest.mark.parametrize("rows", [1, 50])
-@pytest.mark.parametrize("who, queries", [("anonymous", 3), ("owner", 6), ("enrolled", 15)])
+@pytest.mark.parametrize("who, queries", [("anonymous", 3), ("owner", 6), ("enrolled", 9)])
 def test_course_page_queries_do_not_grow_with_feedback_and_materials(
     rows, who, queries, course, users, make_user, client_as, django_assert_num_queries
 ):

@@ -187,3 +187,24 @@ class TestMaterials:
             services.add_material(owner, course, file=pdf_upload("x.exe", b"MZ"))
         assert info.value.code == "extension"
         assert not CourseMaterial.objects.exists()
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_course_access_agrees_with_the_predicates(role, staff, users, course, django_assert_max_num_queries):
+    from elearning_courses import rules
+
+    user = users[role]
+    if staff and user.is_authenticated:
+        user.is_staff = True
+    with django_assert_max_num_queries(2):
+        access = rules.course_access(user, course)
+    assert access == rules.CourseAccess(
+        is_owner=rules.can_edit_course(user, course),
+        is_enrolled=rules.is_enrolled(user, course),
+        is_blocked=rules.is_student(user) and rules.is_blocked(user, course),
+        can_view_materials=rules.can_view_materials(user, course),
+        can_enroll=rules.can_enroll(user, course),
+        can_rate=rules.can_rate(user, course),
+        can_chat=rules.can_join_course_room(user, course),
+        can_moderate_chat=rules.can_moderate_course_room(user, course),
+    )

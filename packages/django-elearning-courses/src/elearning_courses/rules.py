@@ -9,6 +9,8 @@ Each predicate costs at most one small indexed query; pass ``is_enrolled`` /
 ``is_blocked`` results you already have to avoid repeating them.
 """
 
+from dataclasses import dataclass
+
 from .models import CourseBlock, Enrollment
 
 
@@ -93,3 +95,41 @@ def can_join_course_room(user, course):
 
 def can_moderate_course_room(user, course):
     return bool(user and user.is_authenticated and (is_owner(user, course) or user.is_staff))
+
+
+@dataclass(frozen=True)
+class CourseAccess:
+    """Everything ``user`` may do with one course, decided with at most two queries.
+
+    The same answers as the predicates above (a test holds them equal for every role),
+    for pages that need several of them at once.
+    """
+
+    is_owner: bool
+    is_enrolled: bool
+    is_blocked: bool
+    can_view_materials: bool
+    can_enroll: bool
+    can_rate: bool
+    can_chat: bool
+    can_moderate_chat: bool
+
+
+def course_access(user, course):
+    """Return the :class:`CourseAccess` of ``user`` (possibly anonymous) to ``course``."""
+    authenticated = bool(user and user.is_authenticated)
+    owner = is_owner(user, course)
+    enrolled = is_enrolled(user, course)
+    blocked = is_student(user) and is_blocked(user, course)
+    can_rate_ = enrolled and not blocked
+    staff = authenticated and user.is_staff
+    return CourseAccess(
+        is_owner=owner and is_teacher(user),
+        is_enrolled=enrolled,
+        is_blocked=blocked,
+        can_view_materials=owner or enrolled,
+        can_enroll=is_student(user) and not (enrolled or blocked),
+        can_rate=can_rate_,
+        can_chat=authenticated and (owner or staff or can_rate_),
+        can_moderate_chat=authenticated and (owner or staff),
+    )

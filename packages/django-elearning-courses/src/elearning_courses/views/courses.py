@@ -30,15 +30,7 @@ class CourseDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         user, course = self.request.user, self.course
-        access = {
-            "is_owner": rules.can_edit_course(user, course),
-            "is_enrolled": rules.is_enrolled(user, course),
-            "is_blocked": rules.is_student(user) and rules.is_blocked(user, course),
-            "can_view_materials": rules.can_view_materials(user, course),
-            "can_enroll": rules.can_enroll(user, course),
-            "can_rate": rules.can_rate(user, course),
-            "can_chat": rules.can_join_course_room(user, course),
-        }
+        access = vars(rules.course_access(user, course))
         my_feedback = None
         if access["can_rate"]:
             my_feedback = Feedback.objects.filter(student=user, course=course).first()
