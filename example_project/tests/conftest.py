@@ -163,8 +163,10 @@ def live_url(demo_server):
     return demo_server.start()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running while it is started,
+    # which would break the async tests that run after the browser tests in one session.
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium", pytrace=False)
     from playwright.sync_api import sync_playwright
