@@ -124,7 +124,7 @@ def course_access(user, course):
     can_rate_ = enrolled and not blocked
     staff = authenticated and user.is_staff
     return CourseAccess(
-        is_owner=owner and is_teacher(user),
+        is_owner=can_edit_course(user, course),
         is_enrolled=enrolled,
         is_blocked=blocked,
         can_view_materials=owner or enrolled,
