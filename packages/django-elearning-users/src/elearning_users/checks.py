@@ -33,13 +33,38 @@ def check_settings(app_configs, **kwargs):
                     id="elearning_users.E003",
                 )
             )
-    if getattr(settings, "AUTH_USER_MODEL", "") != "elearning_users.User":
-        errors.append(
+    errors.extend(_check_user_model())
+    return errors
+
+
+def _check_user_model():
+    """``AUTH_USER_MODEL`` must be ``elearning_users.User`` or another AbstractElearningUser."""
+    from django.apps import apps
+
+    from .models import AbstractElearningUser
+
+    name = getattr(settings, "AUTH_USER_MODEL", "")
+    hint = (
+        "Set AUTH_USER_MODEL = 'elearning_users.User', or to your own model subclassing "
+        "elearning_users.models.AbstractElearningUser, before the first migration."
+    )
+    try:
+        model = apps.get_model(name)
+    except (LookupError, ValueError):
+        return [
             Error(
-                "AUTH_USER_MODEL must be 'elearning_users.User' when elearning_users is installed.",
-                hint="Add AUTH_USER_MODEL = 'elearning_users.User' to your settings "
-                "before the first migration.",
+                f"AUTH_USER_MODEL = {name!r} is not an installed model.",
+                hint=hint,
                 id="elearning_users.E004",
             )
-        )
-    return errors
+        ]
+    if not issubclass(model, AbstractElearningUser):
+        return [
+            Error(
+                f"AUTH_USER_MODEL = {name!r} does not subclass AbstractElearningUser, "
+                "which the e-learning apps need (role, profile picture, status).",
+                hint=hint,
+                id="elearning_users.E004",
+            )
+        ]
+    return []

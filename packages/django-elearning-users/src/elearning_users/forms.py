@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .conf import app_settings
 from .images import process_profile_picture
+from .models import Role
 
 
 class BootstrapFormMixin:
@@ -38,15 +39,14 @@ class BootstrapFormMixin:
 
 
 def role_choices():
-    User = get_user_model()
     if app_settings.ALLOW_TEACHER_SIGNUP:
-        return User.Role.choices
-    return [(User.Role.STUDENT, User.Role.STUDENT.label)]
+        return Role.choices
+    return [(Role.STUDENT, Role.STUDENT.label)]
 
 
 class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
     email = forms.EmailField(label=_("Email"), required=True)
-    role = forms.ChoiceField(label=_("I am a"), widget=forms.RadioSelect, initial="student", choices=())
+    role = forms.ChoiceField(label=_("I am a"), widget=forms.RadioSelect, initial=Role.STUDENT, choices=())
 
     class Meta(auth_forms.UserCreationForm.Meta):
         model = get_user_model()

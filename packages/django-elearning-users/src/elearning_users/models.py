@@ -1,3 +1,11 @@
+"""The e-learning user: :class:`AbstractElearningUser` and the ready-made :class:`User`.
+
+A site that wants its own user class subclasses :class:`AbstractElearningUser` and
+points ``AUTH_USER_MODEL`` at it; every app of the project only relies on what the
+abstract class declares (``role``, ``profile_picture``, ``status`` and the helpers
+below), never on ``elearning_users.User`` itself.
+"""
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
@@ -6,12 +14,22 @@ from django.utils.translation import gettext_lazy as _
 from .images import profile_picture_upload_to
 
 
-class User(AbstractUser):
-    """A site user: a student or a teacher, with a picture and a status line."""
+class Role(models.TextChoices):
+    """The two roles of a user; also reachable as ``<user model>.Role``."""
 
-    class Role(models.TextChoices):
-        STUDENT = "student", _("Student")
-        TEACHER = "teacher", _("Teacher")
+    STUDENT = "student", _("Student")
+    TEACHER = "teacher", _("Teacher")
+
+
+class AbstractElearningUser(AbstractUser):
+    """Everything the e-learning apps need from a user, for a host's own user model.
+
+    Subclass it, add your fields, and set ``AUTH_USER_MODEL`` to the subclass before
+    the first ``migrate``. A subclass that declares its own ``Meta`` must inherit from
+    ``AbstractElearningUser.Meta`` to keep the CHECK constraint on ``role``.
+    """
+
+    Role = Role
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STUDENT)
     profile_picture = models.ImageField(_("profile picture"), upload_to=profile_picture_upload_to, blank=True)
@@ -20,23 +38,22 @@ class User(AbstractUser):
     )
 
     class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        abstract = True
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(role__in=["student", "teacher"]),
-                name="elearning_users_user_role_valid",
+                condition=models.Q(role__in=Role.values),
+                # Interpolated per concrete model, so each subclass gets its own name.
+                name="%(app_label)s_%(class)s_role_valid",
             )
         ]
 
     @property
     def is_teacher(self):
-        return self.role == self.Role.TEACHER
+        return self.role == Role.TEACHER
 
     @property
     def is_student(self):
-        return self.role == self.Role.STUDENT
+        return self.role == Role.STUDENT
 
     @property
     def avatar_url(self):
@@ -45,3 +62,12 @@ class User(AbstractUser):
 
     def get_absolute_url(self):
         return reverse("elearning_profiles:detail", args=[self.username])
+
+
+class User(AbstractElearningUser):
+    """A site user: a student or a teacher, with a picture and a status line."""
+
+    class Meta(AbstractElearningUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")

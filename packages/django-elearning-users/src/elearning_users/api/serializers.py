@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from ..conf import app_settings
 from ..images import process_profile_picture
+from ..models import Role
 
 
 class PublicUserSerializer(serializers.ModelSerializer):
@@ -20,7 +21,7 @@ class PublicUserSerializer(serializers.ModelSerializer):
 class RegisterSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     email = serializers.EmailField(required=True)
-    role = serializers.ChoiceField(choices=get_user_model().Role.choices, default="student")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.STUDENT)
 
     class Meta:
         model = get_user_model()
@@ -28,7 +29,7 @@ class RegisterSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "status", "profile_picture")
 
     def validate_role(self, value):
-        if value == "teacher" and not app_settings.ALLOW_TEACHER_SIGNUP:
+        if value == Role.TEACHER and not app_settings.ALLOW_TEACHER_SIGNUP:
             raise serializers.ValidationError(_("Teacher sign-up is closed on this site."))
         return value
 
