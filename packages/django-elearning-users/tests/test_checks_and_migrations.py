@@ -38,3 +38,11 @@ def test_wrong_user_model(settings):
 def test_no_missing_migrations():
     out = io.StringIO()
     call_command("makemigrations", "elearning_users", "--check", "--dry-run", stdout=out)
+
+
+def test_user_model_that_is_not_installed(settings):
+    settings.AUTH_USER_MODEL = "nope.Member"
+    settings.ELEARNING_USERS = {}
+    errors = check_settings(None)
+    assert [e.id for e in errors] == ["elearning_users.E004"]
+    assert "not an installed model" in errors[0].msg
