@@ -76,6 +76,16 @@ def main(argv):
         )
 
     add_suites("sqlite+memory", base_env, "not e2e and not redis")
+    # The courses suite again with a site's own user model (tests/hostuser: a subclass of
+    # AbstractElearningUser), so nothing in courses can rely on elearning_users.User.
+    runs.append(
+        (
+            "sqlite+memory: django-elearning-courses, host-defined user model",
+            ROOT / "packages" / "django-elearning-courses",
+            base_env,
+            [*pytest, "--ds=tests.settings_hostuser", *extra],
+        )
+    )
     if not fast:
         add_suites("postgresql+redis", services_env, "not e2e")
         if TOX_ENVS:
