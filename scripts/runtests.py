@@ -9,34 +9,29 @@
 Usage: python scripts/runtests.py [--fast] [extra pytest args]
   --fast   only step 1 (needs no services)
 Environment: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
-TEST_REDIS_URL (default redis://127.0.0.1:6379/0), TOX_ENVS (tox environments of step 3,
-empty to leave it out). With CI set, a skipped test fails the run.
+TEST_REDIS_URL (default redis://127.0.0.1:6379/0): the servers there are used when they
+answer, else throw-away ones are started for the run (scripts/services.py); TOX_ENVS (tox
+environments of step 3, empty to leave it out). With CI set, a skipped test fails the run.
+Ctrl+C or SIGTERM interrupts the running pass, lets it clean up, then stops started servers.
 """
 
+import contextlib
 import glob
 import os
-import socket
+import signal
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from urllib.parse import urlparse
+
+import services
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["users", "courses", "chat"]
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOX_ENVS = os.environ.get("TOX_ENVS", "py313-django61-users,py313-django61-courses,py313-django61-chat")
-
-
-def reachable(url):
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port), timeout=3):
-            return True
-    except OSError:
-        return False
 
 
 def interpreters_path():
@@ -46,13 +41,52 @@ def interpreters_path():
     return os.pathsep.join([*found, os.environ.get("PATH", "")])
 
 
+def call(cmd, cwd, env):
+    """Run one pass; if the runner is interrupted, interrupt the pass and let it clean up.
+
+    The pass runs in its own process group, so a terminal's Ctrl+C reaches the runner only;
+    the runner passes one SIGINT on to the whole group (pytest, its Daphne processes, the
+    browser) and waits for it to finish its teardown before the servers it uses are stopped.
+    """
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, process_group=0)
+    try:
+        return proc.wait()
+    except BaseException:
+        with services.signals_ignored():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        raise
+
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv):
+    """Find or start PostgreSQL and Redis (not for --fast), run the suite, stop what was started."""
+    # SIGTERM unwinds like Ctrl+C, so started servers are stopped and their files removed.
+    signal.signal(signal.SIGTERM, interrupt)
+    if "--fast" in argv:
+        servers = contextlib.nullcontext((PG_URL, REDIS_URL))
+    else:
+        servers = services.provide(PG_URL, REDIS_URL)
+    with servers as (database_url, redis_url):
+        return run_suite(argv, database_url, redis_url)
+
+
+def run_suite(argv, database_url, redis_url):
     fast = "--fast" in argv
     extra = [a for a in argv if a != "--fast"]
     reports = Path(tempfile.mkdtemp(prefix="elearning-junit-"))
     pytest = [sys.executable, "-m", "pytest", "-q"]
     base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    services_env = {**base_env, "DATABASE_URL": PG_URL, "REDIS_URL": REDIS_URL}
+    services_env = {**base_env, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
 
     runs = []  # (label, cwd, env, command); each pytest run writes a JUnit report
 
@@ -114,21 +148,13 @@ def main(argv):
                 [*pytest, *extra],
             )
         )
-        missing = [u for u in (PG_URL, REDIS_URL) if not reachable(u)]
-        if missing:
-            print(
-                f"ERROR: cannot reach {', '.join(missing)}; start PostgreSQL and Redis "
-                "(bash .ci/run does) or use --fast.",
-                file=sys.stderr,
-            )
-            return 2
 
     failed_runs = []
     for i, (label, cwd, env, cmd) in enumerate(runs):
         print(f"\n==> {label}", flush=True)
         if cmd[:3] == pytest[:3]:
             cmd = [*cmd[:4], f"--junitxml={reports / f'{i:02d}.xml'}", *cmd[4:]]
-        code = subprocess.call(cmd, cwd=cwd, env=env)
+        code = call(cmd, cwd, env)
         if code != 0:
             failed_runs.append((label, code))
 
@@ -155,4 +181,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        print("\nINTERRUPTED: started servers stopped", file=sys.stderr)
+        sys.exit(130)
