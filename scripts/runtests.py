@@ -31,7 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["users", "courses", "chat"]
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-TOX_ENVS = os.environ.get("TOX_ENVS", "py313-django61-users,py313-django61-courses,py313-django61-chat")
+TOX_ENVS = os.environ.get(
+    "TOX_ENVS",
+    # The oldest and the newest corner of tox.ini's matrix.
+    "py311-django52-users,py311-django52-courses,py311-django52-chat,"
+    "py313-django61-users,py313-django61-courses,py313-django61-chat",
+)
 
 
 def interpreters_path():
