@@ -5,7 +5,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, register
-from django.utils.module_loading import import_string
+from django.core.files.storage import FileSystemStorage
 
 from .conf import DEFAULTS, app_settings
 from .materials import FILE_TYPES
@@ -69,37 +69,71 @@ def check_settings(app_configs, **kwargs):
     return errors
 
 
-def _check_storage():
-    configured = app_settings.MATERIAL_STORAGE
-    if configured:
-        if configured in getattr(settings, "STORAGES", {}):
-            return []
-        try:
-            import_string(configured)
-        except ImportError:
-            return [
-                Error(
-                    f"ELEARNING_COURSES['MATERIAL_STORAGE'] = {configured!r} is neither an alias "
-                    "of STORAGES nor an importable storage class.",
-                    id="elearning_courses.E005",
-                )
-            ]
-        return []
-    from .storage import private_media_root
+#: ACLs (S3 and Google Cloud spellings, compared without dashes) that let others read objects.
+PUBLIC_ACLS = {"publicread", "publicreadwrite", "authenticatedread"}
 
-    root = private_media_root()
-    public = [
-        name
-        for name in ("MEDIA_ROOT", "STATIC_ROOT")
-        if getattr(settings, name, None) and _inside(root, getattr(settings, name))
-    ]
-    if public:
+
+def _public_acl(storage):
+    """The public ACL a django-storages style backend puts on new objects, if any."""
+    parameters = getattr(storage, "object_parameters", None)
+    candidates = [getattr(storage, "default_acl", None)]
+    if isinstance(parameters, dict):
+        candidates.append(parameters.get("ACL"))
+    for acl in candidates:
+        if isinstance(acl, str) and acl.replace("-", "").lower() in PUBLIC_ACLS:
+            return acl
+    return None
+
+
+def _check_storage():
+    from .storage import build_storage, storage_source
+
+    configured = app_settings.MATERIAL_STORAGE
+    try:
+        kind, name = storage_source()
+        storage = build_storage()
+    except Exception as exc:
+        # Whatever a backend raises while being built is a configuration error to report,
+        # not a reason for the checks themselves to crash.
         return [
             Error(
-                f"Course materials would be stored in {root}, inside {' and '.join(public)}, "
-                "where they could be served publicly.",
-                hint="Set PRIVATE_MEDIA_ROOT to a folder outside MEDIA_ROOT and STATIC_ROOT.",
-                id="elearning_courses.E007",
+                f"ELEARNING_COURSES['MATERIAL_STORAGE'] = {configured!r} cannot be used: {exc}",
+                hint="Name an alias defined in STORAGES (or leave the default, "
+                f"{DEFAULTS['MATERIAL_STORAGE']!r}, to keep materials under PRIVATE_MEDIA_ROOT).",
+                id="elearning_courses.E005",
             )
         ]
-    return []
+    errors = []
+    if isinstance(storage, FileSystemStorage):
+        root = storage.location
+        public = [
+            setting
+            for setting in ("MEDIA_ROOT", "STATIC_ROOT")
+            if getattr(settings, setting, None) and _inside(root, getattr(settings, setting))
+        ]
+        if public:
+            errors.append(
+                Error(
+                    f"Course materials would be stored in {root}, inside {' and '.join(public)}, "
+                    "where they could be served publicly.",
+                    hint=(
+                        f"Give STORAGES[{name!r}] a location outside MEDIA_ROOT and STATIC_ROOT."
+                        if kind == "alias"
+                        else "Set PRIVATE_MEDIA_ROOT to a folder outside MEDIA_ROOT and STATIC_ROOT."
+                    ),
+                    id="elearning_courses.E007",
+                )
+            )
+    acl = _public_acl(storage)
+    if acl:
+        errors.append(
+            Error(
+                f"The course material storage gives new files the ACL {acl!r}: anyone with a "
+                "file's address could read it, bypassing the access-checked download view.",
+                hint="Make the storage private (django-storages S3: default_acl 'private', "
+                "querystring_auth True).",
+                id="elearning_courses.E008",
+            )
+        )
+    return errors
+

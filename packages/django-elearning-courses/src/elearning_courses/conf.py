@@ -29,11 +29,13 @@ DEFAULTS = {
         "ods",
         "odp",
     ],
-    # Where materials are stored. None: a FileSystemStorage rooted at
+    # Where materials are stored: an alias of settings.STORAGES (object storage for a
+    # site served by several machines, say). While the default alias is not defined in
+    # STORAGES, and with None, materials go to a FileSystemStorage rooted at
     # settings.PRIVATE_MEDIA_ROOT (or <MEDIA_ROOT>/../private when that is unset),
-    # without any public URL. Otherwise an alias of settings.STORAGES or the dotted
-    # path of a Storage class (instantiated without arguments).
-    "MATERIAL_STORAGE": None,
+    # without any public URL. The dotted path of a Storage class (instantiated without
+    # arguments) is accepted too.
+    "MATERIAL_STORAGE": "elearning_materials",
     # Folder, inside the material storage, that materials are stored in.
     "MATERIAL_UPLOAD_DIR": "elearning_courses/materials",
     # Courses per page in the catalog (pages and API use the site's page size).
