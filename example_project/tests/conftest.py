@@ -3,8 +3,9 @@
 The ``e2e`` fixtures start a real Daphne process serving example_project on a free
 port, with its own database (a fresh SQLite file, or a fresh PostgreSQL database
 when DATABASE_URL points at PostgreSQL) and the channel layer REDIS_URL selects,
-and drive Debian's Chromium through Playwright. Missing Chromium is a failure,
-never a skip.
+and drive Chromium through Playwright: CHROMIUM_PATH if set, else Debian's
+/usr/bin/chromium, else a Chromium that Playwright has installed. No Chromium is a
+failure, never a skip.
 """
 
 import os
@@ -20,7 +21,7 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", PROJECT_DIR.parent / "artifacts"))
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -163,16 +164,32 @@ def live_url(demo_server):
     return demo_server.start()
 
 
+def chromium_path(pw):
+    """The Chromium to drive: CHROMIUM_PATH, else Debian's, else Playwright's; else fail."""
+    chosen = os.environ.get("CHROMIUM_PATH")
+    if chosen:
+        candidates = [chosen]
+    else:
+        candidates = [DEBIAN_CHROMIUM, pw.chromium.executable_path]
+    for path in candidates:
+        if os.path.exists(path):
+            return path
+    pytest.fail(
+        f"No Chromium for the browser tests (looked at {', '.join(candidates)}). Install one: "
+        "apt-get install -y chromium (Debian, as root), or "
+        f"{sys.executable} -m playwright install chromium",
+        pytrace=False,
+    )
+
+
 @pytest.fixture(scope="module")
 def browser():
     # Module scope: Playwright's sync API keeps an event loop running while it is started,
     # which would break the async tests that run after the browser tests in one session.
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=chromium_path(pw), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
