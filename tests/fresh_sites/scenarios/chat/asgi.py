@@ -1,0 +1,25 @@
+"""mysite/asgi.py of a site with django-elearning-chat: HTTP to Django, the chat's
+WebSocket to its consumer (docs/chat.rst includes it)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+# Set Django up before importing the routing: it imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+import elearning_chat.routing  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(elearning_chat.routing.websocket_urlpatterns))
+        ),
+    }
+)

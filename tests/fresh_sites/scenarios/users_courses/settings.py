@@ -1,0 +1,33 @@
+"""What a site adds at the end of the settings.py that `django-admin startproject mysite` wrote,
+to install django-elearning-courses (and the users app it needs); docs/courses.rst includes
+it from the marker on."""
+# ruff: noqa: F821 (INSTALLED_APPS, TEMPLATES and BASE_DIR come from the generated settings above)
+
+# --- mysite/settings.py: add at the end ---
+INSTALLED_APPS = [
+    "daphne",  # first: `manage.py runserver` is then Daphne's (HTTP and WebSockets)
+    *INSTALLED_APPS,
+    "channels",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "elearning_users",
+    "elearning_courses",
+]
+# Before the first `migrate` of the project: Django cannot switch the user model later.
+AUTH_USER_MODEL = "elearning_users.User"
+LOGIN_URL = "elearning_users:login"
+LOGIN_REDIRECT_URL = "elearning_courses:catalog"
+LOGOUT_REDIRECT_URL = "elearning_courses:catalog"
+
+TEMPLATES[0]["OPTIONS"]["context_processors"] += [
+    "elearning_courses.context_processors.notifications",  # the bell's unread count
+]
+
+# Course materials are private files: keep them outside MEDIA_ROOT and STATIC_ROOT.
+PRIVATE_MEDIA_ROOT = BASE_DIR / "private"
+
+# The live notification bell runs over WebSockets: an ASGI application and a channel layer.
+ASGI_APPLICATION = "mysite.asgi.application"
+# One server process; with several, use channels_redis (see the deployment chapter).
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
