@@ -153,6 +153,9 @@ def run_suite(argv, database_url, redis_url):
                 [*pytest, *extra],
             )
         )
+        # startproject sites wired as the install pages say, from the built wheels, in
+        # Chromium (the `fresh_sites` nox session); pytest args would deselect its scenarios.
+        runs.append(("fresh host sites from the wheels", ROOT / "tests", base_env, [*pytest, "fresh_sites"]))
 
     failed_runs = []
     for i, (label, cwd, env, cmd) in enumerate(runs):
