@@ -69,6 +69,15 @@ def build(session):
 
 
 @nox.session(python="3.11")
+def fresh_sites(session):
+    """Host sites made with `django-admin startproject` from the built wheels, as the install
+    pages tell (tests/fresh_sites): pyenv's Pythons 3.11-3.13 and Chromium at /usr/bin/chromium.
+    `-- -k chat` runs one scenario."""
+    session.install("pytest>=8.3", "playwright>=1.48", "websockets>=13", "build>=1.2", "twine>=5.1")
+    session.run("python", "-m", "pytest", "-q", "tests/fresh_sites", *session.posargs)
+
+
+@nox.session(python="3.11")
 def bench(session):
     """Run the benchmarks (prints numbers beside their baselines; never a pass/fail gate)."""
     session.install("-r", "requirements/test.txt")
