@@ -88,16 +88,21 @@ def bench(session):
 
 @nox.session(python=False)
 def assets(session):
-    """Refresh the vendored Bootstrap from the npm registry (version pinned in package.json)."""
+    """Refresh the vendored Bootstrap from the npm registry (version pinned in package.json).
+
+    The users and chat apps each ship a copy for their standalone layouts (chat depends on
+    neither other app); the demo site uses the users app's. Source-map comments are
+    dropped: the maps are not shipped, and ManifestStaticFilesStorage would look for them.
+    """
     session.chdir("example_project")
     session.run("npm", "install", "--no-audit", "--no-fund", external=True)
-    vendor = ROOT / "example_project" / "static" / "vendor" / "bootstrap"
     dist = ROOT / "example_project" / "node_modules" / "bootstrap" / "dist"
-    for name in (
-        "css/bootstrap.min.css",
-        "css/bootstrap.min.css.map",
-        "js/bootstrap.bundle.min.js",
-        "js/bootstrap.bundle.min.js.map",
-    ):
-        shutil.copy(dist / name, vendor / Path(name).name)
-    shutil.copy(dist.parent / "LICENSE", vendor / "LICENSE")
+    for app in ("users", "chat"):
+        vendor = ROOT / "packages" / f"django-elearning-{app}" / "src" / f"elearning_{app}" / "static"
+        vendor = vendor / f"elearning_{app}" / "vendor" / "bootstrap"
+        vendor.mkdir(parents=True, exist_ok=True)
+        for name in ("css/bootstrap.min.css", "js/bootstrap.bundle.min.js"):
+            lines = (dist / name).read_text().splitlines(keepends=True)
+            kept = [line for line in lines if "sourceMappingURL=" not in line]
+            (vendor / Path(name).name).write_text("".join(kept))
+        shutil.copy(dist.parent / "LICENSE", vendor / "LICENSE")

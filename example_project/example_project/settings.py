@@ -182,11 +182,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Every app's pages extend the demo's own layout (templates/base.html) rather than the
+# apps' standalone layouts, so the whole site shares one navbar.
 ELEARNING_USERS = {
+    "BASE_TEMPLATE": "base.html",
     "ALLOW_TEACHER_SIGNUP": env_bool("ELEARNING_ALLOW_TEACHER_SIGNUP", True),
 }
-ELEARNING_COURSES = {}
+ELEARNING_COURSES = {"BASE_TEMPLATE": "base.html"}
 ELEARNING_CHAT = {
+    "BASE_TEMPLATE": "base.html",
     "ROOM_POLICY": "elearning_courses.chat_policy.CourseRoomPolicy",
 }
 

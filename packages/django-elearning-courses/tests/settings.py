@@ -82,13 +82,6 @@ MEDIA_URL = "/media/"
 _TMP = tempfile.mkdtemp(prefix="elearning-courses-tests-")
 MEDIA_ROOT = os.path.join(_TMP, "media")
 PRIVATE_MEDIA_ROOT = os.path.join(_TMP, "private")
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-}
+# No REST_FRAMEWORK defaults: the apps' API views declare their own authentication,
+# permission and pagination classes, and this suite proves they need nothing else.
 ELEARNING_COURSES = {}

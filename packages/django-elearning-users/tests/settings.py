@@ -66,11 +66,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="elearning-users-media-")
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-    ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 20,
-}
+# No REST_FRAMEWORK defaults: the apps' API views declare their own authentication,
+# permission and pagination classes, and this suite proves they need nothing else.

@@ -1,7 +1,12 @@
 """System checks of the chat app (ids ``elearning_chat.E001`` ...)."""
 
+from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.shortcuts import resolve_url
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
@@ -101,3 +106,90 @@ def check_settings(app_configs, **kwargs):
             )
         )
     return errors
+
+
+# The chat app depends on neither other app, so these site checks are its own (the users
+# app has the same ones for the pages it serves).
+
+
+@register(Tags.templates)
+def check_layout(app_configs, **kwargs):
+    name = (getattr(settings, "ELEARNING_CHAT", None) or {}).get("BASE_TEMPLATE")
+    if name is None:
+        return []  # the app's own standalone layout
+    try:
+        if not isinstance(name, str) or not name:
+            raise TemplateDoesNotExist(repr(name))
+        get_template(name)
+    except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
+        return [
+            Error(
+                f"ELEARNING_CHAT['BASE_TEMPLATE'] = {name!r} cannot be loaded ({type(exc).__name__}).",
+                hint="Name a template of your site, or remove the key to use the chat's standalone layout.",
+                id="elearning_chat.E009",
+            )
+        ]
+    return []
+
+
+def _login_page_exists():
+    try:
+        url = str(resolve_url(settings.LOGIN_URL))
+    except NoReverseMatch:
+        return False
+    if "://" in url or url.startswith("//"):
+        return True  # on another site
+    prefix = get_script_prefix()
+    try:
+        resolve(("/" + url[len(prefix) :] if url.startswith(prefix) else url).split("?", 1)[0])
+    except Resolver404:
+        return False
+    return True
+
+
+@register(Tags.urls)
+def check_site(app_configs, **kwargs):
+    """What the site around the chat must provide: Daphne, an ASGI application, DRF and a
+    log-in page (every chat page needs a signed-in user)."""
+    problems = []
+    installed = list(settings.INSTALLED_APPS)
+    statics = "django.contrib.staticfiles"
+    if "daphne" not in installed or (
+        statics in installed and installed.index(statics) < installed.index("daphne")
+    ):
+        problems.append(
+            Warning(
+                f"'daphne' is not ahead of '{statics}' in INSTALLED_APPS: 'manage.py runserver' "
+                "serves no WebSockets, so the chat does not connect in development.",
+                hint="Put 'daphne' first in INSTALLED_APPS.",
+                id="elearning_chat.W002",
+            )
+        )
+    if not getattr(settings, "ASGI_APPLICATION", None):
+        problems.append(
+            Warning(
+                "ASGI_APPLICATION is not set: the chat's WebSocket route is not served.",
+                hint="Set ASGI_APPLICATION = '<project>.asgi.application' and route "
+                "elearning_chat.routing.websocket_urlpatterns there.",
+                id="elearning_chat.W003",
+            )
+        )
+    if not apps.is_installed("rest_framework"):
+        problems.append(
+            Warning(
+                "rest_framework is not in INSTALLED_APPS: the chat API's browsable pages need it.",
+                hint="Add 'rest_framework' to INSTALLED_APPS.",
+                id="elearning_chat.W004",
+            )
+        )
+    if not _login_page_exists():
+        problems.append(
+            Warning(
+                f"LOGIN_URL = {settings.LOGIN_URL!r} does not lead to a page of this site: visitors "
+                "who open the chat would land on a 404.",
+                hint="Point LOGIN_URL at your site's log-in page (for instance 'admin:login' while "
+                "trying the chat out).",
+                id="elearning_chat.W005",
+            )
+        )
+    return problems

@@ -10,6 +10,9 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 DEFAULTS = {
+    # Template the chat pages extend: the app's standalone layout (Bootstrap from this
+    # app's static files), or a site's own base template with the blocks title and content.
+    "BASE_TEMPLATE": "elearning_chat/layouts/standalone.html",
     # Dotted path of the room access policy (see elearning_chat.policies.BaseRoomPolicy).
     "ROOM_POLICY": "elearning_chat.policies.DefaultRoomPolicy",
     # Longest accepted message body, in characters (after trimming).

@@ -35,7 +35,16 @@ def messages_api_url(room_slug):
         return ""
 
 
-class RoomListView(LoginRequiredMixin, TemplateView):
+class LayoutMixin:
+    """Puts ``ELEARNING_CHAT["BASE_TEMPLATE"]``, the layout the page extends, in the
+    context as ``elearning_base_template`` (see ``elearning_chat/base.html``)."""
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("elearning_base_template", app_settings.BASE_TEMPLATE)
+        return super().get_context_data(**kwargs)
+
+
+class RoomListView(LoginRequiredMixin, LayoutMixin, TemplateView):
     """The lobby and the rooms the policy lists for the user (titles of rooms already
     created come from the database), with their latest message and how many people
     are in each right now: two queries for any number of rooms, plus the policy's."""
@@ -90,7 +99,7 @@ class RoomListView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class RoomView(LoginRequiredMixin, TemplateView):
+class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
     """One room: history, presence and the composer, driven by ``chat.js``."""
 
     template_name = "elearning_chat/room.html"
@@ -105,9 +114,12 @@ class RoomView(LoginRequiredMixin, TemplateView):
         policy = get_room_policy()
         if not policy.can_join(request.user, slug):
             title = policy.get_room_title(slug)
-            return render(
-                request, self.forbidden_template_name, {"room_slug": slug, "room_title": title}, status=403
-            )
+            context = {
+                "elearning_base_template": app_settings.BASE_TEMPLATE,
+                "room_slug": slug,
+                "room_title": title,
+            }
+            return render(request, self.forbidden_template_name, context, status=403)
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.files.storage import FileSystemStorage
 
 from .conf import DEFAULTS, app_settings
@@ -137,3 +137,25 @@ def _check_storage():
         )
     return errors
 
+
+@register(Tags.templates, Tags.urls)
+def check_site(app_configs, **kwargs):
+    """The layout, the log-in page and the WebSocket serving the live bell needs."""
+    if not apps.is_installed("elearning_users"):
+        return []  # E006 says what to do first
+    from elearning_users.checks import asgi_warnings, base_template_errors, login_url_warnings
+
+    problems = base_template_errors("ELEARNING_COURSES", "elearning_courses.E009")
+    problems += login_url_warnings("elearning_courses.W001")
+    if app_settings.PUSH_NOTIFICATIONS:
+        problems += asgi_warnings("elearning_courses", "elearning_courses.W002", "elearning_courses.W003")
+        if not getattr(settings, "CHANNEL_LAYERS", None):
+            problems.append(
+                Warning(
+                    "CHANNEL_LAYERS is not configured: new notifications are not pushed to open pages.",
+                    hint="Use channels.layers.InMemoryChannelLayer for one process, channels_redis for "
+                    "several, or set ELEARNING_COURSES['PUSH_NOTIFICATIONS'] = False.",
+                    id="elearning_courses.W004",
+                )
+            )
+    return problems

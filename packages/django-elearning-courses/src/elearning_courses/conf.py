@@ -7,6 +7,10 @@ Every attribute of :data:`app_settings` looks the value up at access time, so
 from django.conf import settings
 
 DEFAULTS = {
+    # Template the app's pages extend: the app's standalone layout (the users app's
+    # layout plus the course links and the notification bell), or a site's own base
+    # template with the blocks title, content, extra_head and extra_js.
+    "BASE_TEMPLATE": "elearning_courses/layouts/standalone.html",
     # Largest accepted course material upload, in bytes.
     "MATERIAL_MAX_BYTES": 20 * 1024 * 1024,
     # Accepted material file extensions (lower case, without the dot). Each must be

@@ -1,5 +1,12 @@
+"""System checks of the users app (ids ``elearning_users.E001`` ...)."""
+
+from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
+from django.shortcuts import resolve_url
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
 
 from .conf import DEFAULTS, app_settings
 
@@ -68,3 +75,128 @@ def _check_user_model():
             )
         ]
     return []
+
+
+def base_template_errors(setting, check_id):
+    """An error when ``<setting>["BASE_TEMPLATE"]`` names a template the site cannot load.
+
+    Shared with the courses app, which has a ``BASE_TEMPLATE`` of its own.
+    """
+    configured = getattr(settings, setting, None)
+    name = configured.get("BASE_TEMPLATE") if isinstance(configured, dict) else None
+    if name is None:
+        return []  # the app's own standalone layout
+    try:
+        if not isinstance(name, str) or not name:
+            raise TemplateDoesNotExist(repr(name))
+        get_template(name)
+    except TemplateDoesNotExist:
+        return [
+            Error(
+                f"{setting}['BASE_TEMPLATE'] = {name!r} is not a template the site can load.",
+                hint="Name a template in one of your template folders, or remove the key to use "
+                "the app's standalone layout.",
+                id=check_id,
+            )
+        ]
+    except TemplateSyntaxError as exc:
+        return [Error(f"{setting}['BASE_TEMPLATE'] = {name!r} does not compile: {exc}", id=check_id)]
+    return []
+
+
+def login_url_warnings(check_id):
+    """A warning when ``LOGIN_URL`` leads nowhere: the apps send anonymous visitors there.
+
+    Shared with the courses app.
+    """
+    try:
+        url = str(resolve_url(settings.LOGIN_URL))
+    except NoReverseMatch:
+        url = None
+    if url is not None and ("://" in url or url.startswith("//")):
+        return []  # a log-in page on another site
+    if url is not None:
+        prefix = get_script_prefix()
+        path = "/" + url[len(prefix) :] if url.startswith(prefix) else url
+        try:
+            resolve(path.split("?", 1)[0])
+            return []
+        except Resolver404:
+            pass
+    return [
+        Warning(
+            f"LOGIN_URL = {settings.LOGIN_URL!r} does not lead to a page of this site: visitors "
+            "who must log in would land on a 404.",
+            hint="Mount elearning_users.urls and set LOGIN_URL = 'elearning_users:login', or point "
+            "LOGIN_URL at your own log-in page.",
+            id=check_id,
+        )
+    ]
+
+
+def asgi_warnings(app_label, daphne_id, asgi_id):
+    """Warnings for a site that cannot serve WebSockets in development: without "daphne"
+    ahead of "django.contrib.staticfiles" in INSTALLED_APPS, ``runserver`` is Django's WSGI
+    server; without ``ASGI_APPLICATION`` Daphne's ``runserver`` has nothing to serve.
+
+    Used by the courses app (the live bell); the users app needs no WebSocket.
+    """
+    problems = []
+    installed = list(settings.INSTALLED_APPS)
+    statics = "django.contrib.staticfiles"
+    if "daphne" not in installed or (
+        statics in installed and installed.index(statics) < installed.index("daphne")
+    ):
+        problems.append(
+            Warning(
+                f"'daphne' is not ahead of '{statics}' in INSTALLED_APPS: 'manage.py runserver' "
+                f"serves no WebSockets, so {app_label}'s live features do not work in development.",
+                hint="Put 'daphne' first in INSTALLED_APPS.",
+                id=daphne_id,
+            )
+        )
+    if not getattr(settings, "ASGI_APPLICATION", None):
+        problems.append(
+            Warning(
+                f"ASGI_APPLICATION is not set: {app_label}'s WebSocket routes are not served.",
+                hint="Set ASGI_APPLICATION = '<project>.asgi.application' and route the app's "
+                "websocket_urlpatterns there.",
+                id=asgi_id,
+            )
+        )
+    return problems
+
+
+@register(Tags.templates)
+def check_layout(app_configs, **kwargs):
+    return base_template_errors("ELEARNING_USERS", "elearning_users.E005")
+
+
+@register(Tags.urls)
+def check_site(app_configs, **kwargs):
+    """What the site around the app must provide: DRF, token keys, a log-in page."""
+    problems = []
+    if not apps.is_installed("rest_framework"):
+        problems.append(
+            Warning(
+                "rest_framework is not in INSTALLED_APPS: the users API's browsable pages and "
+                "the token model need it.",
+                hint="Add 'rest_framework' (and 'rest_framework.authtoken') to INSTALLED_APPS.",
+                id="elearning_users.W001",
+            )
+        )
+    if not apps.is_installed("rest_framework.authtoken"):
+        try:
+            reverse("elearning_users_api:user-list")
+        except NoReverseMatch:
+            pass  # the API is not mounted: no token endpoint is expected
+        else:
+            problems.append(
+                Warning(
+                    "The users API is mounted but rest_framework.authtoken is not installed, so "
+                    "it serves no /auth/token/ endpoint and accepts no 'Authorization: Token' keys.",
+                    hint="Add 'rest_framework.authtoken' to INSTALLED_APPS and run migrate.",
+                    id="elearning_users.W002",
+                )
+            )
+    return problems + login_url_warnings("elearning_users.W003")

@@ -7,6 +7,10 @@ Every attribute of :data:`app_settings` looks the value up at access time, so
 from django.conf import settings
 
 DEFAULTS = {
+    # Template the app's pages extend: the app's standalone layout (Bootstrap from this
+    # app's static files), or a site's own base template with the blocks title and
+    # content (and extra_head, extra_js).
+    "BASE_TEMPLATE": "elearning_users/layouts/standalone.html",
     # Offer the "teacher" role on the sign-up page and the registration API.
     "ALLOW_TEACHER_SIGNUP": True,
     # Largest accepted profile picture upload, in bytes.

@@ -1,6 +1,24 @@
-"""Role checks for class-based views (the counterparts of :mod:`.decorators`)."""
+"""Role checks for class-based views (the counterparts of :mod:`.decorators`), and the
+mixin that tells a page which layout to extend."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+
+from .conf import app_settings
+
+
+class LayoutMixin:
+    """Puts the layout the page extends in its context as ``elearning_base_template``.
+
+    Every page template of the app extends ``<app>/base.html``, which extends that
+    variable. Override :meth:`get_base_template` to read another app's setting.
+    """
+
+    def get_base_template(self):
+        return app_settings.BASE_TEMPLATE
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("elearning_base_template", self.get_base_template())
+        return super().get_context_data(**kwargs)
 
 
 class RoleRequiredMixin(LoginRequiredMixin):

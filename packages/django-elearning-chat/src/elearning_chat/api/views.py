@@ -2,11 +2,14 @@
 
 import re
 
+from django.apps import apps
 from django.http import Http404
 from rest_framework import permissions
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ..conf import app_settings, get_room_policy
@@ -28,10 +31,24 @@ def room_entries(request, user):
     return [(slug, stored.get(slug) or title) for slug, title in rooms]
 
 
-class RoomListView(GenericAPIView):
-    """Rooms the current user may join: the lobby plus the room policy's ``visible_rooms``."""
+class ChatAPIView(GenericAPIView):
+    """Authentication and permissions of the chat API, declared here rather than taken from
+    the site's ``REST_FRAMEWORK`` defaults: the session, a token where
+    ``rest_framework.authtoken`` is installed, then the site's own default classes."""
 
     permission_classes = [permissions.IsAuthenticated]
+
+    def get_authenticators(self):
+        classes = [SessionAuthentication]
+        if apps.is_installed("rest_framework.authtoken"):
+            classes.append(TokenAuthentication)
+        classes += [c for c in api_settings.DEFAULT_AUTHENTICATION_CLASSES if c not in classes]
+        return [auth() for auth in classes]
+
+
+class RoomListView(ChatAPIView):
+    """Rooms the current user may join: the lobby plus the room policy's ``visible_rooms``."""
+
     serializer_class = RoomSerializer
     pagination_class = None
 
@@ -49,7 +66,7 @@ class RoomListView(GenericAPIView):
         return Response({"count": len(data), "next": None, "previous": None, "results": data})
 
 
-class MessageListView(GenericAPIView):
+class MessageListView(ChatAPIView):
     """Stored messages of a room, newest first, ``API_PAGE_SIZE`` per page.
 
     ``?before=<id>``: the page of messages just older than ``id``, newest first.
@@ -58,7 +75,6 @@ class MessageListView(GenericAPIView):
     refuses gets 403.
     """
 
-    permission_classes = [permissions.IsAuthenticated]
     serializer_class = MessageSerializer
     pagination_class = None
 

@@ -15,12 +15,13 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from elearning_users.api.base import ElearningAPIMixin
+
 from .. import notifications, rules, services
 from ..exceptions import CourseActionDenied, CourseActionInvalid
 from ..materials import material_response
 from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
 from .filters import CourseFilter, FeedbackFilter
-from .pagination import ElearningPagination
 from .permissions import IsCourseOwnerOrReadOnly
 from .schema import OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
 from .serializers import (
@@ -40,11 +41,9 @@ class RuleViolation(exceptions.APIException):
     default_code = "invalid"
 
 
-class BaseViewSet:
-    """Turn the services' Django exceptions into DRF responses (never a 500)."""
-
-    pagination_class = ElearningPagination
-    permission_classes = (permissions.IsAuthenticated,)
+class BaseViewSet(ElearningAPIMixin):
+    """Authentication, permissions and pagination of their own (not the site's DRF
+    defaults); the services' Django exceptions turned into DRF responses (never a 500)."""
 
     def handle_exception(self, exc):
         code = None

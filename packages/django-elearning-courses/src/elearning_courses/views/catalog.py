@@ -6,9 +6,10 @@ from django.views.generic import ListView
 from ..conf import app_settings
 from ..forms import CourseSearchForm
 from ..models import Course
+from .mixins import CoursePageMixin
 
 
-class CatalogView(ListView):
+class CatalogView(CoursePageMixin, ListView):
     """Every course, newest first, searchable with ``?q=`` and paginated.
 
     Two queries whatever the page size: the count and the page's rows, with

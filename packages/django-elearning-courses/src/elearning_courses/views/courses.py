@@ -13,13 +13,13 @@ from elearning_users.mixins import TeacherRequiredMixin
 from .. import rules, services
 from ..forms import CourseForm, FeedbackForm
 from ..models import Course, CourseMaterial, Feedback
-from .mixins import OwnedCourseMixin, get_course
+from .mixins import CoursePageMixin, OwnedCourseMixin, get_course
 
 #: Feedback shown on a course page (newest first).
 FEEDBACK_SHOWN = 50
 
 
-class CourseDetailView(TemplateView):
+class CourseDetailView(CoursePageMixin, TemplateView):
     """Description, teacher, materials (for those allowed), feedback and actions."""
 
     template_name = "elearning_courses/course_detail.html"
@@ -90,7 +90,7 @@ class FeedbackView(CourseDetailView):
         return self.render_to_response(self.get_context_data(feedback_form=form))
 
 
-class CourseCreateView(TeacherRequiredMixin, FormView):
+class CourseCreateView(TeacherRequiredMixin, CoursePageMixin, FormView):
     form_class = CourseForm
     template_name = "elearning_courses/course_form.html"
 

@@ -8,7 +8,24 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .. import rules
+from ..conf import app_settings
+from ..context_processors import notifications
 from ..models import Course
+
+
+def page_context(request):
+    """What every course page's layout needs, whatever the site's context processors:
+    the template to extend and the bell's unread count."""
+    return {"elearning_base_template": app_settings.BASE_TEMPLATE, **notifications(request)}
+
+
+class CoursePageMixin:
+    """Gives a course page the context of :func:`page_context`."""
+
+    def get_context_data(self, **kwargs):
+        for key, value in page_context(self.request).items():
+            kwargs.setdefault(key, value)
+        return super().get_context_data(**kwargs)
 
 
 def forbidden_page(view):
@@ -23,7 +40,11 @@ def forbidden_page(view):
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as denied:
-            context = {"reason": str(denied) if denied.args else "", "course_pk": kwargs.get("pk")}
+            context = {
+                **page_context(request),
+                "reason": str(denied) if denied.args else "",
+                "course_pk": kwargs.get("pk"),
+            }
             return render(request, "elearning_courses/forbidden.html", context, status=403)
 
     return wrapped
@@ -35,7 +56,7 @@ def get_course(pk, queryset=None):
     return get_object_or_404(queryset, pk=pk)
 
 
-class OwnedCourseMixin(LoginRequiredMixin):
+class OwnedCourseMixin(LoginRequiredMixin, CoursePageMixin):
     """Pages only the course's teacher may open.
 
     Anonymous visitors go to the log-in page, an unknown course is a 404, and

@@ -11,10 +11,10 @@ from django.views.generic import ListView, View
 from .. import notifications
 from ..conf import app_settings
 from ..models import Notification
-from .mixins import safe_next
+from .mixins import CoursePageMixin, safe_next
 
 
-class NotificationListView(LoginRequiredMixin, ListView):
+class NotificationListView(LoginRequiredMixin, CoursePageMixin, ListView):
     template_name = "elearning_courses/notification_list.html"
     context_object_name = "notifications"
 

@@ -1,15 +1,16 @@
 from django.contrib.auth import get_user_model
 from rest_framework import mixins, permissions, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from .base import ElearningAPIMixin
 from .serializers import MeSerializer, PublicUserSerializer, RegisterSerializer
 from .throttles import AuthRateThrottle
 
 
 class UserViewSet(
+    ElearningAPIMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -47,9 +48,3 @@ class UserViewSet(
             serializer.save()
             return Response(serializer.data)
         return Response(MeSerializer(request.user, context={"request": request}).data)
-
-
-class TokenView(ObtainAuthToken):
-    """Exchange ``{username, password}`` for ``{token}`` (throttled)."""
-
-    throttle_classes = (AuthRateThrottle,)
