@@ -80,11 +80,10 @@ def source_files(name, module):
     result = run(
         "git", "ls-files", "--cached", "--others", "--exclude-standard", f"packages/{name}/src/{module}"
     )
-    src = ROOT / "packages" / name / "src"
     return {
         Path(line).relative_to(f"packages/{name}/src").as_posix()
         for line in result.stdout.splitlines()
-        if (ROOT / line).is_file() and (src / Path(line).relative_to(f"packages/{name}/src")).exists()
+        if (ROOT / line).is_file()  # not deleted in the working tree
     }
 
 
