@@ -114,7 +114,8 @@ def check_settings(app_configs, **kwargs):
 
 @register(Tags.templates)
 def check_layout(app_configs, **kwargs):
-    name = (getattr(settings, "ELEARNING_CHAT", None) or {}).get("BASE_TEMPLATE")
+    configured = getattr(settings, "ELEARNING_CHAT", None)
+    name = configured.get("BASE_TEMPLATE") if isinstance(configured, dict) else None
     if name is None:
         return []  # the app's own standalone layout
     try:
