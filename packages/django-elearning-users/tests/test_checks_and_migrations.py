@@ -46,3 +46,24 @@ def test_user_model_that_is_not_installed(settings):
     errors = check_settings(None)
     assert [e.id for e in errors] == ["elearning_users.E004"]
     assert "not an installed model" in errors[0].msg
+
+
+def test_check_reports_a_missing_user_model_instead_of_crashing():
+    """With the URL conf mounted, importing the views must not build the ModelForms of a
+    user model that lacks their fields: ``check`` reports E004 rather than a FieldError."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--settings", "tests.settings_authuser"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": "."},
+        timeout=120,
+    )
+    assert "elearning_users.E004" in result.stderr, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and "FieldError" not in result.stderr
+    assert result.returncode == 1
