@@ -51,10 +51,12 @@ def docs(session):
 
 @nox.session(python="3.11")
 def lint(session):
-    """ruff: lint and formatting."""
-    session.install("ruff>=0.8")
+    """ruff (lint and formatting) and import-linter (the packages' boundaries)."""
+    session.install("ruff>=0.8", "import-linter>=2.1", "-e", "packages/django-elearning-users")
+    session.install("-e", "packages/django-elearning-courses", "-e", "packages/django-elearning-chat")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session(python="3.11")
