@@ -21,8 +21,9 @@ LOGIN_URL = "elearning_users:login"
 LOGIN_REDIRECT_URL = "elearning_courses:catalog"
 LOGOUT_REDIRECT_URL = "elearning_courses:catalog"
 
+# The bell's unread count for your own templates (the apps' pages do without it).
 TEMPLATES[0]["OPTIONS"]["context_processors"] += [
-    "elearning_courses.context_processors.notifications",  # the bell's unread count
+    "elearning_courses.context_processors.notifications",
 ]
 
 # Course materials are private files: keep them outside MEDIA_ROOT and STATIC_ROOT.
