@@ -84,7 +84,7 @@ SCENARIOS = [
         ("django-elearning-chat", "daphne", "Django>=5.2,<5.3"),
         frozenset({"chat"}),
     ),
-    Scenario("users", "3.12", ("django-elearning-users", "Django>=6.0,<6.1"), frozenset({"users"})),
+    Scenario("users", "3.12", ("django-elearning-users", "daphne", "Django>=6.0,<6.1"), frozenset({"users"})),
     # Only the courses distribution by name: the users app must come from the wheelhouse as its
     # dependency. Django unpinned: whatever pip picks as the newest.
     Scenario(

@@ -33,5 +33,9 @@ ASGI_APPLICATION = "mysite.asgi.application"
 # One server process; with several, use channels_redis (see the deployment chapter).
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# One chat room per course (course-<id>): its teacher and enrolled students.
-ELEARNING_CHAT = {"ROOM_POLICY": "elearning_courses.chat_policy.CourseRoomPolicy"}
+ELEARNING_CHAT = {
+    # One chat room per course (course-<id>): its teacher and enrolled students.
+    "ROOM_POLICY": "elearning_courses.chat_policy.CourseRoomPolicy",
+    # The chat pages in the courses' layout: one navbar, with the bell, across the site.
+    "BASE_TEMPLATE": "elearning_courses/layouts/standalone.html",
+}
