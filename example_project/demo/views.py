@@ -19,6 +19,7 @@ def home(request):
 
 def _course_context(user):
     from elearning_courses.models import Course, Notification
+    from elearning_users.models import Role
 
     courses = Course.objects.with_stats().order_by("-created_at", "-id")
     if not user.is_authenticated:
@@ -28,7 +29,7 @@ def _course_context(user):
             :5
         ],
     }
-    if getattr(user, "role", None) == "teacher":
+    if getattr(user, "role", None) == Role.TEACHER:
         context["my_courses"] = courses.taught_by(user)[:HOME_COURSES]
     else:
         context["my_courses"] = courses.enrolled_by(user)[:HOME_COURSES]

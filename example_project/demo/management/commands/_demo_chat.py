@@ -57,7 +57,10 @@ def _course_rooms(people):
         return []
     Course = apps.get_model("elearning_courses", "Course")
     Enrollment = apps.get_model("elearning_courses", "Enrollment")
-    teachers = [u for u in people.values() if getattr(u, "role", "") == "teacher"]
+    # The courses app needs the users app, so its roles are there too.
+    from elearning_users.models import Role
+
+    teachers = [u for u in people.values() if getattr(u, "role", "") == Role.TEACHER]
     rooms = []
     for course in Course.objects.filter(teacher__in=teachers).select_related("teacher").order_by("pk"):
         enrollment = Enrollment.objects.filter(course=course).select_related("student").order_by("pk").first()

@@ -25,9 +25,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        from elearning_users.models import Role
+
         User = get_user_model()
         people = {}
-        for role, rows in (("teacher", TEACHERS), ("student", STUDENTS)):
+        for role, rows in ((Role.TEACHER, TEACHERS), (Role.STUDENT, STUDENTS)):
             for username, first, last, status in rows:
                 user, _ = User.objects.update_or_create(
                     username=username,
@@ -48,7 +50,7 @@ class Command(BaseCommand):
                 "email": "admin@example.com",
                 "is_staff": True,
                 "is_superuser": True,
-                "role": "teacher",
+                "role": Role.TEACHER,
             },
         )
         admin.set_password(DEMO_PASSWORD)

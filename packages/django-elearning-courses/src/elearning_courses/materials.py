@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -133,11 +134,10 @@ def material_upload_to(instance, filename):
 def material_response(material):
     """Stream ``material`` as an attachment, never rendered inline by the browser.
 
-    Access must be checked by the caller (``rules.can_view_materials``). Raises
-    ``FileNotFoundError`` when the stored file is gone.
+    The one download response of the pages and the API. Access must be checked by
+    the caller (``rules.can_view_materials``). Raises ``OSError``
+    (``FileNotFoundError``) when the stored file is gone.
     """
-    from django.http import FileResponse
-
     handle = material.file.open("rb")
     response = FileResponse(
         handle,

@@ -1,8 +1,9 @@
 """Courses, enrollments, private materials, feedback, blocks and notifications.
 
-The rules that involve several rows (a blocked student is not enrolled, only
-teachers own courses...) live in :mod:`elearning_courses.services`; what one row
-can guarantee is a database constraint here.
+The rules that involve several rows live elsewhere: only teachers own courses in
+:mod:`elearning_courses.services`, and a blocked student is not enrolled because the
+``post_save`` receiver of :class:`CourseBlock` in :mod:`elearning_courses.signals`
+removes the enrollment. What one row can guarantee is a database constraint here.
 """
 
 from django.conf import settings

@@ -11,15 +11,17 @@ Each predicate costs at most one small indexed query; pass ``is_enrolled`` /
 
 from dataclasses import dataclass
 
+from elearning_users.models import Role
+
 from .models import CourseBlock, Enrollment
 
 
 def is_teacher(user):
-    return bool(user and user.is_authenticated and getattr(user, "role", None) == "teacher")
+    return bool(user and user.is_authenticated and getattr(user, "role", None) == Role.TEACHER)
 
 
 def is_student(user):
-    return bool(user and user.is_authenticated and getattr(user, "role", None) == "student")
+    return bool(user and user.is_authenticated and getattr(user, "role", None) == Role.STUDENT)
 
 
 def is_owner(user, course):
@@ -81,7 +83,7 @@ def can_block(user, course, student=None):
     """The owning teacher may block students (not teachers, not themself)."""
     if not can_edit_course(user, course):
         return False
-    return student is None or getattr(student, "role", None) == "student"
+    return student is None or getattr(student, "role", None) == Role.STUDENT
 
 
 def can_join_course_room(user, course):

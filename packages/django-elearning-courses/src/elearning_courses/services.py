@@ -134,16 +134,11 @@ def save_feedback(student, course, *, rating, comment=""):
         rating = 0
     if not 1 <= rating <= 5:
         raise CourseActionInvalid(_("The rating must be from 1 to 5."), code="invalid_rating")
-    try:
-        with transaction.atomic():
-            return Feedback.objects.update_or_create(
-                student=student, course=course, defaults={"rating": rating, "comment": comment or ""}
-            )
-    except IntegrityError:  # a concurrent first rating won: update it
-        feedback = Feedback.objects.get(student=student, course=course)
-        feedback.rating, feedback.comment = rating, comment or ""
-        feedback.save()
-        return feedback, False
+    # update_or_create survives a concurrent first rating itself: it locks the row, and
+    # when its create loses the unique constraint it fetches and updates the winner's.
+    return Feedback.objects.update_or_create(
+        student=student, course=course, defaults={"rating": rating, "comment": comment or ""}
+    )
 
 
 def block(teacher, course, student, reason=""):

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 
 from . import notifications
@@ -24,7 +25,7 @@ from .models import CourseBlock, CourseMaterial, Enrollment, Feedback, Notificat
 def _course_url(course, suffix=""):
     try:
         return course.get_absolute_url() + suffix
-    except Exception:  # the host may not mount the pages
+    except NoReverseMatch:  # the host may not mount the pages
         return ""
 
 

@@ -9,6 +9,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
+from .models import Role
+
 
 def role_required(role):
     def decorator(view_func):
@@ -26,5 +28,5 @@ def role_required(role):
     return decorator
 
 
-teacher_required = role_required("teacher")
-student_required = role_required("student")
+teacher_required = role_required(Role.TEACHER)
+student_required = role_required(Role.STUDENT)

@@ -4,6 +4,7 @@ mixin that tells a page which layout to extend."""
 from django.contrib.auth.mixins import LoginRequiredMixin
 
 from .conf import app_settings
+from .models import Role
 
 
 class LayoutMixin:
@@ -36,8 +37,8 @@ class RoleRequiredMixin(LoginRequiredMixin):
 
 
 class TeacherRequiredMixin(RoleRequiredMixin):
-    required_role = "teacher"
+    required_role = Role.TEACHER
 
 
 class StudentRequiredMixin(RoleRequiredMixin):
-    required_role = "student"
+    required_role = Role.STUDENT

@@ -1,6 +1,9 @@
 """DRF permission classes for the two roles."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
+
+from .models import Role
 
 
 class _HasRole(BasePermission):
@@ -14,12 +17,12 @@ class _HasRole(BasePermission):
 class IsTeacher(_HasRole):
     """Allows access only to authenticated teachers."""
 
-    role = "teacher"
-    message = "Only teachers can do this."
+    role = Role.TEACHER
+    message = _("Only teachers can do this.")
 
 
 class IsStudent(_HasRole):
     """Allows access only to authenticated students."""
 
-    role = "student"
-    message = "Only students can do this."
+    role = Role.STUDENT
+    message = _("Only students can do this.")

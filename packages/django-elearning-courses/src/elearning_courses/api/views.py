@@ -8,6 +8,7 @@ only ever contain what the user may see, so someone else's private rows are 404.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -112,7 +113,7 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
         course = self.get_object()
         if request.method == "POST":
             if not rules.can_manage_materials(request.user, course):
-                raise CourseActionDenied("Only the course's teacher can upload materials.", "not_owner")
+                raise CourseActionDenied(_("Only the course's teacher can upload materials."), "not_owner")
             serializer = MaterialSerializer(data=request.data, context=self.get_serializer_context())
             serializer.is_valid(raise_exception=True)
             material = services.add_material(
@@ -126,7 +127,7 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
                 status=status.HTTP_201_CREATED,
             )
         if not rules.can_view_materials(request.user, course):
-            raise CourseActionDenied("Enroll in the course to see its materials.", "not_enrolled")
+            raise CourseActionDenied(_("Enroll in the course to see its materials."), "not_enrolled")
         page = self.paginate_queryset(CourseMaterial.objects.filter(course=course))
         serializer = MaterialSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
@@ -148,11 +149,11 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
         course = self.get_object()
         material = get_object_or_404(CourseMaterial, pk=material_pk, course=course)
         if not rules.can_view_materials(request.user, course):
-            raise CourseActionDenied("Enroll in the course to download its materials.", "not_enrolled")
+            raise CourseActionDenied(_("Enroll in the course to download its materials."), "not_enrolled")
         try:
             return material_response(material)
         except OSError:
-            raise exceptions.NotFound("This file is no longer available.") from None
+            raise exceptions.NotFound(_("This file is no longer available.")) from None
 
 
 @extend_schema_view(
@@ -196,7 +197,7 @@ class EnrollmentViewSet(
 
     def perform_destroy(self, instance):
         if instance.student_id != self.request.user.pk:
-            raise CourseActionDenied("Teachers remove students by blocking them.", "not_student")
+            raise CourseActionDenied(_("Teachers remove students by blocking them."), "not_student")
         services.unenroll(self.request.user, instance.course)
 
 
@@ -228,7 +229,7 @@ class FeedbackViewSet(
         course, user = data["course"], self.request.user
         if Feedback.objects.filter(course=course, student=user).exists():
             raise CourseActionInvalid(
-                "You have already rated this course; change your feedback with PATCH.",
+                _("You have already rated this course; change your feedback with PATCH."),
                 code="already_rated",
             )
         serializer.instance, _created = services.save_feedback(
@@ -238,7 +239,7 @@ class FeedbackViewSet(
     def perform_update(self, serializer):
         feedback = serializer.instance
         if feedback.student_id != self.request.user.pk:
-            raise CourseActionDenied("This is not your feedback.", "not_owner")
+            raise CourseActionDenied(_("This is not your feedback."), "not_owner")
         data = serializer.validated_data
         serializer.instance, _created = services.save_feedback(
             self.request.user,
@@ -269,7 +270,7 @@ class BlockViewSet(
     def check_permissions(self, request):
         super().check_permissions(request)
         if not rules.is_teacher(request.user):
-            self.permission_denied(request, message="Only teachers can block students.")
+            self.permission_denied(request, message=_("Only teachers can block students."))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

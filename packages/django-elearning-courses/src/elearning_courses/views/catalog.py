@@ -3,13 +3,15 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import ListView
 
+from elearning_users.models import Role
+
 from ..conf import app_settings
 from ..forms import CourseSearchForm
 from ..models import Course
-from .mixins import CoursePageMixin
+from .mixins import CoursePageMixin, LenientPaginationMixin
 
 
-class CatalogView(CoursePageMixin, ListView):
+class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
     """Every course, newest first, searchable with ``?q=`` and paginated.
 
     Two queries whatever the page size: the count and the page's rows, with
@@ -28,12 +30,6 @@ class CatalogView(CoursePageMixin, ListView):
         if self.search_form.is_valid():
             self.search_query = self.search_form.cleaned_data["q"].strip()
         return Course.objects.search(self.search_query).with_stats().order_by("-created_at", "-id")
-
-    def paginate_queryset(self, queryset, page_size):
-        # An out-of-range or non-numeric ?page= shows the last / first page, never a 404.
-        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         from urllib.parse import urlencode
@@ -55,7 +51,7 @@ class MyCoursesView(LoginRequiredMixin, CatalogView):
         self.search_form, self.search_query = CourseSearchForm(), ""
         user = self.request.user
         courses = Course.objects.all()
-        if getattr(user, "role", None) == "teacher":
+        if getattr(user, "role", None) == Role.TEACHER:
             courses = courses.taught_by(user)
         else:
             courses = courses.enrolled_by(user)

@@ -9,7 +9,7 @@ an uploaded file inside the site's origin.
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -17,6 +17,7 @@ from django.views.generic.edit import FormView
 
 from .. import rules, services
 from ..forms import MaterialForm
+from ..materials import material_response
 from ..models import CourseMaterial
 from .mixins import OwnedCourseMixin
 
@@ -73,16 +74,6 @@ def material_download(request, pk, material_pk):
     if not rules.can_view_materials(request.user, material.course):
         raise PermissionDenied(_("Only the teacher and the enrolled students can download this file."))
     try:
-        handle = material.file.open("rb")
-    except (FileNotFoundError, OSError):
+        return material_response(material)
+    except OSError:  # FileNotFoundError included: the stored file is gone
         raise Http404(_("This file is no longer available.")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=material.original_name,
-        content_type=material.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -28,6 +28,17 @@ class CoursePageMixin:
         return super().get_context_data(**kwargs)
 
 
+class LenientPaginationMixin:
+    """Paginate a ``ListView`` without 404s: an out-of-range ``?page=`` shows the last
+    page and a non-numeric one the first (``Paginator.get_page``), so a stale link
+    (the list shrank since) still lands on a page of results."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=self.get_allow_empty())
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
 def forbidden_page(view):
     """Answer a ``PermissionDenied`` raised by ``view`` with a 403 page that says why.
 

@@ -11,10 +11,10 @@ from django.views.generic import ListView, View
 from .. import notifications
 from ..conf import app_settings
 from ..models import Notification
-from .mixins import CoursePageMixin, safe_next
+from .mixins import CoursePageMixin, LenientPaginationMixin, safe_next
 
 
-class NotificationListView(LoginRequiredMixin, CoursePageMixin, ListView):
+class NotificationListView(LoginRequiredMixin, CoursePageMixin, LenientPaginationMixin, ListView):
     template_name = "elearning_courses/notification_list.html"
     context_object_name = "notifications"
 
@@ -23,11 +23,6 @@ class NotificationListView(LoginRequiredMixin, CoursePageMixin, ListView):
 
     def get_queryset(self):
         return Notification.objects.filter(recipient=self.request.user).order_by("-created_at", "-id")
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         count = notifications.unread_count(self.request.user)

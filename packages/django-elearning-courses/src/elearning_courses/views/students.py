@@ -8,25 +8,19 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, View
 from django.views.generic.edit import FormView
 
+from elearning_users.models import Role
+
 from .. import services
 from ..forms import BlockForm
 from ..models import CourseBlock, Enrollment
-from .mixins import OwnedCourseMixin
+from .mixins import LenientPaginationMixin, OwnedCourseMixin
 
 #: Rows per page of the students and blocked lists.
 PAGE_SIZE = 25
 
 
-class _PagedListMixin:
+class StudentListView(OwnedCourseMixin, LenientPaginationMixin, ListView):
     paginate_by = PAGE_SIZE
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
-        return paginator, page, page.object_list, page.has_other_pages()
-
-
-class StudentListView(OwnedCourseMixin, _PagedListMixin, ListView):
     template_name = "elearning_courses/course_students.html"
     context_object_name = "enrollments"
 
@@ -38,7 +32,8 @@ class StudentListView(OwnedCourseMixin, _PagedListMixin, ListView):
         )
 
 
-class BlockedListView(OwnedCourseMixin, _PagedListMixin, ListView):
+class BlockedListView(OwnedCourseMixin, LenientPaginationMixin, ListView):
+    paginate_by = PAGE_SIZE
     template_name = "elearning_courses/course_blocked.html"
     context_object_name = "blocks"
 
@@ -52,7 +47,7 @@ class BlockedListView(OwnedCourseMixin, _PagedListMixin, ListView):
 
 def _get_student(pk):
     # Only students can be blocked; any other id (a teacher, nobody) is a 404.
-    return get_object_or_404(get_user_model(), pk=pk, role="student", is_active=True)
+    return get_object_or_404(get_user_model(), pk=pk, role=Role.STUDENT, is_active=True)
 
 
 class BlockView(OwnedCourseMixin, FormView):
