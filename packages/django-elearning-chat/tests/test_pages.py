@@ -36,6 +36,9 @@ class ClassroomPolicy(DefaultRoomPolicy):
             return f"Class of {room_slug[6:]}"
         return super().get_room_title(room_slug)
 
+    def get_denial_reason(self, user, room_slug):
+        return f"Only {room_slug[6:]} <b>may</b> come in."
+
     def visible_rooms(self, user):
         # An invalid slug and a duplicate lobby are dropped by the page.
         return [
@@ -46,6 +49,23 @@ class ClassroomPolicy(DefaultRoomPolicy):
 
 
 CLASSROOM = {"ROOM_POLICY": "tests.test_pages.ClassroomPolicy"}
+
+
+class NoEntryPolicy:
+    """A policy written without BaseRoomPolicy (and so without get_denial_reason)."""
+
+    def can_join(self, user, room_slug):
+        return False
+
+    def can_moderate(self, user, room_slug):
+        return False
+
+    def get_room_title(self, room_slug):
+        return room_slug
+
+    def visible_rooms(self, user):
+        return []
+
 
 # A URL conf with the pages but not the API (used by one test through ROOT_URLCONF).
 urlpatterns = [path("chat/", include("elearning_chat.urls"))]
@@ -87,7 +107,8 @@ class TestRoomList:
         assert b'href="/chat/lobby/"' in response.content
         assert b"Lobby" in response.content
         assert b"No messages yet" in response.content  # empty state
-        assert b"Course rooms appear here" in response.content
+        assert b"Other rooms appear here" in response.content
+        assert b"ourse" not in response.content  # the chat knows nothing of courses
 
     def test_policy_rooms_are_listed(self, client, ann, settings):
         settings.ELEARNING_CHAT = CLASSROOM
@@ -96,7 +117,7 @@ class TestRoomList:
         rooms = response.context["rooms"]
         assert [(r["slug"], r["title"]) for r in rooms] == [("lobby", "Lobby"), ("class-ann", "Class of ann")]
         assert b'href="/chat/class-ann/"' in response.content
-        assert b"Course rooms appear here" not in response.content
+        assert b"Other rooms appear here" not in response.content
 
     def test_latest_message_and_online_count(self, client, ann, make_user):
         bob = make_user("bob")
@@ -204,7 +225,27 @@ class TestRoomPage:
         assert b"You cannot join this room" in response.content
         assert b"Class of bob" in response.content
         assert b'href="/chat/"' in response.content
+        # The policy explains its own rule; the text is escaped like any other.
+        assert response.context["denial_reason"] == "Only bob <b>may</b> come in."
+        assert b"Only bob &lt;b&gt;may&lt;/b&gt; come in." in response.content
         assert not Room.objects.exists()
+
+    def test_403_page_default_reason_names_no_rule(self, client, ann, settings):
+        settings.ELEARNING_CHAT = {"ROOM_POLICY": "tests.policies.RevocablePolicy"}
+        client.force_login(ann)
+        response = client.get("/chat/closed-room/")
+        assert response.status_code == 403
+        reason = DefaultRoomPolicy().get_denial_reason(ann, "closed-room")
+        assert reason and response.context["denial_reason"] == reason
+        assert reason.encode() in response.content
+        assert b"ourse" not in response.content and b"nroll" not in response.content
+
+    def test_403_page_of_a_policy_without_a_reason(self, client, ann, settings):
+        settings.ELEARNING_CHAT = {"ROOM_POLICY": "tests.test_pages.NoEntryPolicy"}
+        client.force_login(ann)
+        response = client.get("/chat/lobby/")
+        assert response.status_code == 403
+        assert response.context["denial_reason"] == DefaultRoomPolicy().get_denial_reason(ann, "lobby")
 
     def test_policy_decides_moderation(self, client, ann, staff, settings):
         settings.ELEARNING_CHAT = CLASSROOM

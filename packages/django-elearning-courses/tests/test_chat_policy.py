@@ -77,6 +77,17 @@ def test_room_title(policy, course):
     assert policy.get_room_title("lobby")  # the default's title
 
 
+def test_denial_reasons(policy, users, course):
+    room = f"course-{course.pk}"
+    assert "Enroll in the course" in policy.get_denial_reason(users["student"], room)
+    assert "Enroll in the course" in policy.get_denial_reason(users["anonymous"], room)
+    assert "removed you" in policy.get_denial_reason(users["blocked"], room)
+    assert policy.get_denial_reason(users["student"], "course-999999") == "There is no such course."
+    # Other rooms: the chat app's generic text, which speaks of no course.
+    lobby = policy.get_denial_reason(users["student"], "lobby")
+    assert lobby and "course" not in lobby.lower()
+
+
 def test_visible_rooms(policy, users, course, owner, django_assert_max_num_queries):
     second = Course.objects.create(teacher=owner, title="Advanced Django")
     assert policy.visible_rooms(AnonymousUser()) == []
@@ -100,6 +111,7 @@ def test_works_without_the_chat_app(monkeypatch, users, course):
         assert not policy.can_join(users["anonymous"], "lobby")
         assert not policy.can_moderate(users["owner"], "lobby")
         assert policy.get_room_title("lobby") == "lobby"
+        assert "Enroll" in policy.get_denial_reason(users["student"], f"course-{course.pk}")
         assert policy.visible_rooms(users["enrolled"]) == [(f"course-{course.pk}", "Django basics")]
     finally:
         monkeypatch.undo()

@@ -121,3 +121,25 @@ async def test_session_cookie_authenticates_through_the_auth_stack():
 
     anonymous = WebsocketCommunicator(AuthMiddlewareStack(application), "/ws/notifications/")
     assert not (await anonymous.connect())[0]
+
+
+async def test_pushes_go_through_channels_stock_dispatch(monkeypatch):
+    # Notifications are rare: the consumer keeps Channels' own dispatch, database
+    # connection clean-up included, rather than a copy of it.
+    import channels.consumer
+
+    hops = []
+
+    async def counted():
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    user = await make_user("t8")
+    communicator = communicator_for(user)
+    await communicator.connect()
+    await communicator.receive_json_from()
+    before = len(hops)
+    await database_sync_to_async(notifications.notify)(user, "feedback", "Stock", "")
+    assert (await communicator.receive_json_from(timeout=3))["notification"]["message"] == "Stock"
+    assert len(hops) == before + 1
+    await communicator.disconnect()

@@ -31,6 +31,13 @@ class BaseRoomPolicy:
             return gettext("Lobby")
         return room_slug.replace("-", " ").replace("_", " ").strip().capitalize() or room_slug
 
+    def get_denial_reason(self, user, room_slug):
+        """Why ``user`` may not join ``room_slug``: one or two sentences shown on the
+        room's 403 page (plain text, escaped when rendered). Called only after
+        :meth:`can_join` refused; override it to say what your rules require and how
+        to get in. The default is a generic text that names no rule."""
+        return gettext("You need to be given access to this room before you can read or post in it.")
+
     def visible_rooms(self, user):
         """Extra ``(slug, title)`` rooms listed for ``user`` besides the lobby (room list
         page and ``GET /api/chat/rooms/``)."""

@@ -3,8 +3,8 @@
 from django.urls import re_path
 
 from .consumers import ChatConsumer
-from .models import ROOM_SLUG_PATTERN
+from .rooms import websocket_route
 
 websocket_urlpatterns = [
-    re_path(rf"^ws/chat/(?P<room>{ROOM_SLUG_PATTERN})/$", ChatConsumer.as_asgi()),
+    re_path(websocket_route(), ChatConsumer.as_asgi()),
 ]

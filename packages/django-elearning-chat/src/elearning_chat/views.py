@@ -8,31 +8,21 @@ or the templates.
 
 import datetime
 import json
-import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from .conf import app_settings, get_room_policy
-from .models import ROOM_SLUG_PATTERN, Connection, Message, Room
-
-LOBBY = "lobby"
-_slug_re = re.compile(rf"^{ROOM_SLUG_PATTERN}\Z")
-
-
-def messages_api_url(room_slug):
-    """URL of the room's message history endpoint, or "" when the API is not mounted."""
-    try:
-        return reverse("elearning_chat_api:message-list", kwargs={"slug": room_slug})
-    except NoReverseMatch:
-        return ""
+from .models import Connection, Message, Room
+from .policies import BaseRoomPolicy
+from .rooms import LOBBY, is_room_slug, listed_rooms, messages_api_url, websocket_path
 
 
 class LayoutMixin:
@@ -52,15 +42,8 @@ class RoomListView(LoginRequiredMixin, LayoutMixin, TemplateView):
     template_name = "elearning_chat/room_list.html"
 
     def get_rooms(self):
-        policy = get_room_policy()
-        user = self.request.user
-        rooms = [(LOBBY, policy.get_room_title(LOBBY))] if policy.can_join(user, LOBBY) else []
-        seen = {LOBBY}
-        for slug, title in policy.visible_rooms(user):
-            if slug not in seen and _slug_re.match(slug):
-                seen.add(slug)
-                rooms.append((slug, title))
-        return rooms
+        """``(slug, title)`` of the listed rooms (see :func:`elearning_chat.rooms.listed_rooms`)."""
+        return listed_rooms(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -104,23 +87,27 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
 
     template_name = "elearning_chat/room.html"
     forbidden_template_name = "elearning_chat/forbidden.html"
-    #: Where the room's WebSocket is routed (see ``elearning_chat.routing``).
-    websocket_path = "/ws/chat/{room}/"
 
     def get(self, request, *args, **kwargs):
         slug = kwargs["room"]
-        if not _slug_re.match(slug):
+        if not is_room_slug(slug):
             raise Http404(gettext("No such room."))
         policy = get_room_policy()
         if not policy.can_join(request.user, slug):
-            title = policy.get_room_title(slug)
             context = {
                 "elearning_base_template": app_settings.BASE_TEMPLATE,
                 "room_slug": slug,
-                "room_title": title,
+                "room_title": policy.get_room_title(slug),
+                "denial_reason": self.get_denial_reason(policy, slug),
             }
             return render(request, self.forbidden_template_name, context, status=403)
         return super().get(request, *args, **kwargs)
+
+    def get_denial_reason(self, policy, slug):
+        # Optional for policies written before it existed (duck-typed, not subclassing
+        # BaseRoomPolicy): they get the generic text.
+        explain = getattr(policy, "get_denial_reason", None) or BaseRoomPolicy().get_denial_reason
+        return explain(self.request.user, slug)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -137,7 +124,7 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
             max_length=app_settings.MAX_MESSAGE_LENGTH,
             chat_config={
                 "room": slug,
-                "wsPath": self.websocket_path.format(room=slug),
+                "wsPath": websocket_path(slug),
                 "apiUrl": messages_api_url(slug),
                 "user": {"id": user.pk, "username": user.get_username()},
                 "canModerate": can_moderate,

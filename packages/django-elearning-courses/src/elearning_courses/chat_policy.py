@@ -33,6 +33,9 @@ except ImportError:  # pragma: no cover - exercised when chat is not installed
         def get_room_title(self, room_slug):
             return room_slug
 
+        def get_denial_reason(self, user, room_slug):
+            return ""
+
         def visible_rooms(self, user):
             return []
 
@@ -78,6 +81,20 @@ class CourseRoomPolicy(_Base):
                 return course.title
             return gettext("Unknown course")
         return super().get_room_title(room_slug)
+
+    def get_denial_reason(self, user, room_slug):
+        """What a refused user of a course room can do about it (shown on the 403 page)."""
+        if not is_course_room(room_slug):
+            return super().get_denial_reason(user, room_slug)
+        course = course_for_room(room_slug)
+        if course is None:
+            return gettext("There is no such course.")
+        if rules.is_blocked(user, course):
+            return gettext("The course's teacher has removed you from this course and its room.")
+        return gettext(
+            "Course rooms are for the course's teacher and its enrolled students. "
+            "Enroll in the course to take part, or ask the teacher."
+        )
 
     def visible_rooms(self, user):
         rooms = list(super().visible_rooms(user))

@@ -16,7 +16,7 @@ ignored.
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from .notifications import EVENT_TYPE, group_name, unread_count
+from .notifications import group_name, unread_count
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -40,15 +40,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         """Clients have nothing to say on this socket."""
 
-    async def dispatch(self, message):
-        # Channels >= 4.2 hops to a thread to close old DB connections before every
-        # handler; a push touches no database, so skip that hop for it.
-        if message["type"] == EVENT_TYPE:
-            await self.elearning_notification(message)
-            return
-        await super().dispatch(message)
-
     async def elearning_notification(self, event):
+        """Handler of :data:`~elearning_courses.notifications.EVENT_TYPE` group messages."""
         await self.send_json(event["payload"])
 
     @classmethod

@@ -1,7 +1,5 @@
 """Read-only chat API: the rooms a user may join and a room's message history."""
 
-import re
-
 from django.apps import apps
 from django.http import Http404
 from rest_framework import permissions
@@ -13,22 +11,9 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from ..conf import app_settings, get_room_policy
-from ..models import ROOM_SLUG_PATTERN, Message, Room
+from ..models import Message, Room
+from ..rooms import is_room_slug, listed_rooms, messages_api_url, websocket_path
 from .serializers import MessageQuerySerializer, MessageSerializer, RoomSerializer
-
-slug_re = re.compile(ROOM_SLUG_PATTERN)
-
-
-def room_entries(request, user):
-    """``(slug, title)`` of the lobby and the policy's extra rooms (invalid slugs and
-    duplicates dropped), titles from the database where the room exists."""
-    policy = get_room_policy()
-    rooms = [("lobby", policy.get_room_title("lobby"))] if policy.can_join(user, "lobby") else []
-    for slug, title in policy.visible_rooms(user):
-        if slug != "lobby" and slug_re.fullmatch(str(slug)) and slug not in {s for s, _ in rooms}:
-            rooms.append((slug, title))
-    stored = dict(Room.objects.filter(slug__in=[slug for slug, _ in rooms]).values_list("slug", "title"))
-    return [(slug, stored.get(slug) or title) for slug, title in rooms]
 
 
 class ChatAPIView(GenericAPIView):
@@ -53,14 +38,16 @@ class RoomListView(ChatAPIView):
     pagination_class = None
 
     def get(self, request):
+        rooms = listed_rooms(request.user)
+        stored = dict(Room.objects.filter(slug__in=[slug for slug, _ in rooms]).values_list("slug", "title"))
         results = [
             {
                 "slug": slug,
-                "title": title,
-                "messages_url": request.build_absolute_uri(f"{request.path}{slug}/messages/"),
-                "websocket_path": f"/ws/chat/{slug}/",
+                "title": stored.get(slug) or title,
+                "messages_url": request.build_absolute_uri(messages_api_url(slug)),
+                "websocket_path": websocket_path(slug),
             }
-            for slug, title in room_entries(request, request.user)
+            for slug, title in rooms
         ]
         data = RoomSerializer(results, many=True).data
         return Response({"count": len(data), "next": None, "previous": None, "results": data})
@@ -79,7 +66,7 @@ class MessageListView(ChatAPIView):
     pagination_class = None
 
     def get(self, request, slug):
-        if len(slug) > 64:
+        if not is_room_slug(slug):
             raise Http404
         if not get_room_policy().can_join(request.user, slug):
             raise PermissionDenied("You may not read this room.")
