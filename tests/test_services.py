@@ -149,3 +149,20 @@ def test_reachable_tells_listening_from_refusing(closed_port):
         listener.listen()
         assert services.reachable(f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
     assert not services.reachable(f"redis://127.0.0.1:{closed_port}/0")
+
+
+def test_postgresql_runs_from_a_copy_when_its_user_cannot_reach_the_wheel(server_dirs, monkeypatch):
+    # As root the server runs as nobody, which cannot enter a venv under /root, say.
+    monkeypatch.setattr(services, "traversable_by_others", lambda path: False)
+    with services.EmbeddedPostgres("postgres://postgres@127.0.0.1/copied") as pg:
+        with psycopg.connect(pg.url) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("copied",)
+        postmaster = psutil.Process(pg.proc.pid)
+        if os.geteuid() == 0:
+            assert postmaster.username() == "nobody"
+            assert pg.install.is_relative_to(pg.tmp)
+        else:
+            assert postmaster.uids().real == os.getuid()
+            assert not pg.install.is_relative_to(pg.tmp)
+    assert not postmaster.is_running()
+    assert os.listdir(server_dirs) == []
