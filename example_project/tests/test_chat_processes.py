@@ -6,10 +6,12 @@ marker selected and REDIS_URL unset they fail, they never skip.
 """
 
 import asyncio
+import collections
 import json
 import os
 import time
 import urllib.request
+import uuid
 
 import pytest
 from websockets.asyncio.client import connect
@@ -177,16 +179,95 @@ async def test_course_room_policy_and_blocking_across_processes(site):
     await lobby.close()
 
 
-async def test_idle_longer_than_the_redis_socket_timeout(site):
-    people, (one, two) = site
-    ann = await Client.open(one, "lobby", people["ann"]["session"])
-    bob = await Client.open(two, "lobby", people["bob"]["session"])
-    await asyncio.sleep(12)  # redis-py 8 would time idle reads out after 5 s
-    await ann.send(type="message", body="after a quiet moment")
-    assert (await ann.next("message"))["body"] == "after a quiet moment"
-    assert (await bob.next("message"))["body"] == "after a quiet moment"
-    await bob.send(type="message", body="still here")
-    assert (await ann.next("message"))["body"] == "still here"
-    assert ann.ws.close_code is None and bob.ws.close_code is None
-    await ann.close()
-    await bob.close()
+# The idle-socket trap (redis-py >= 8 + channels_redis): redis-py's default socket
+# timeout (5 s) is no longer than the layer's blocking read (BZPOPMIN, 5 s), so an idle
+# read times out on the client and takes the sockets of that process down (close 1011).
+# The site gives the layer socket_timeout=None. Proving that by idling past 5 s costs 12 s
+# of sleep and proves it only by luck of timing. Instead the two processes below run the
+# site's own settings with the layer scaled down five times: blocking reads of 1 s, and
+# every socket timeout divided by 5 (the redis-py default, if the site gave none, becomes
+# 1 s: the trap at 1/5 scale). Each blocking read that waits out its full second reports
+# itself through Redis, and the test waits for those reports, not for a clock: two
+# complete idle reads in each process, with both sockets open, is the situation the trap
+# kills; the sockets must then still work.
+SCALED_LAYER = """
+import inspect
+import os
+
+from channels_redis.core import RedisChannelLayer
+from redis.asyncio.connection import AbstractConnection
+
+SCALE = 5
+REDIS_PY_DEFAULT = inspect.signature(AbstractConnection.__init__).parameters["socket_timeout"].default
+
+
+class ScaledLayer(RedisChannelLayer):
+    brpop_timeout = RedisChannelLayer.brpop_timeout / SCALE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for host in self.hosts:
+            timeout = host.get("socket_timeout", REDIS_PY_DEFAULT)
+            host["socket_timeout"] = None if timeout is None else timeout / SCALE
+
+    async def _brpop_with_clean(self, index, channel, timeout):
+        member = await super()._brpop_with_clean(index, channel, timeout)
+        if member is None:  # the read waited out its whole timeout: report it
+            await self.connection(index).rpush(os.environ["IDLE_READS_KEY"], os.getpid())
+        return member
+"""
+SCALED_SETTINGS = """
+from example_project.settings import *  # noqa: F403
+
+CHANNEL_LAYERS["default"]["BACKEND"] = "scaled_layer.ScaledLayer"  # noqa: F405
+"""
+SITE_LAYER = """
+import inspect
+
+from channels.layers import get_channel_layer
+from redis.asyncio.connection import AbstractConnection
+
+default = inspect.signature(AbstractConnection.__init__).parameters["socket_timeout"].default
+layer = get_channel_layer()
+print(layer.create_pool(0).connection_kwargs.get("socket_timeout", default), layer.brpop_timeout)
+"""
+
+
+async def test_idle_sockets_outlive_blocking_reads(demo_server, tmp_path):
+    from redis.asyncio import Redis
+
+    assert os.environ.get("REDIS_URL"), "these tests need REDIS_URL (run them in the Redis pass)"
+    # The site's own layer: no client-side timeout shorter than its blocking read.
+    timeout, blocking = demo_server.shell(SITE_LAYER).split()[-2:]
+    assert timeout == "None" or float(timeout) > float(blocking), (timeout, blocking)
+
+    (tmp_path / "scaled_layer.py").write_text(SCALED_LAYER)
+    (tmp_path / "scaled_settings.py").write_text(SCALED_SETTINGS)
+    key = f"elearning-chat-test-idle-reads-{uuid.uuid4().hex}"
+    env = {"DJANGO_SETTINGS_MODULE": "scaled_settings", "PYTHONPATH": str(tmp_path), "IDLE_READS_KEY": key}
+    people = json.loads(demo_server.shell(SETUP).strip().splitlines()[-1])
+    one, two = demo_server.start(env), demo_server.start(env)
+    pids = {str(proc.pid) for proc in demo_server.procs[-2:]}
+    redis = Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        ann = await Client.open(one, "lobby", people["ann"]["session"])
+        bob = await Client.open(two, "lobby", people["bob"]["session"])
+        await ann.presence_becomes(["ann", "bob"])
+        await bob.presence_becomes(["ann", "bob"])
+        await redis.delete(key)  # count only reads that began with both sockets idle
+        idle_reads = collections.Counter()
+        async with asyncio.timeout(15):  # about 2 s when the layer is healthy
+            while any(idle_reads[pid] < 2 for pid in pids):
+                _, pid = await redis.blpop([key])
+                idle_reads[pid.decode()] += 1
+        await ann.send(type="message", body="after a quiet moment")
+        assert (await ann.next("message"))["body"] == "after a quiet moment"
+        assert (await bob.next("message"))["body"] == "after a quiet moment"
+        await bob.send(type="message", body="still here")
+        assert (await ann.next("message"))["body"] == "still here"
+        assert ann.ws.close_code is None and bob.ws.close_code is None
+        await ann.close()
+        await bob.close()
+    finally:
+        await redis.delete(key)
+        await redis.aclose()

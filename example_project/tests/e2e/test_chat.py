@@ -212,6 +212,8 @@ def test_outsider_is_refused_and_sees_why(demo_server, new_page):
     assert response.status == 403
     assert page.get_by_role("heading", name="You cannot join this room").is_visible()
     assert page.get_by_text("Chemistry 101").first.is_visible()
+    # The course policy says what to do about it.
+    assert page.get_by_text("Enroll in the course to take part", exact=False).is_visible()
     # The socket is refused too, and the API answers 403.
     api = page.request.get(base + f"/api/chat/rooms/course-{course_id}/messages/")
     assert api.status == 403

@@ -40,11 +40,17 @@ async def send(comm, **frame):
     await comm.send_to(text_data=json.dumps(frame))
 
 
-async def nothing_more(comm, kind, timeout=0.3):
-    """True when no frame of type ``kind`` arrives within ``timeout`` (keeps the
-    application running, unlike a timed-out receive)."""
-    while not await comm.receive_nothing(timeout=timeout):
+async def before_probe(comm, sender=None):
+    """Types of the frames ``comm`` receives before a ``probe`` message that ``sender``
+    (default: ``comm``) posts now, in the same room.
+
+    Replaces waiting to see that nothing arrives: a consumer handles its frames in order
+    and a room's broadcasts reach its sockets in order, so a frame caused by anything done
+    before the probe is written before the probe."""
+    await send(sender or comm, type="message", body="probe")
+    kinds = []
+    while True:
         frame = await comm.receive_json_from(timeout=TIMEOUT)
-        if frame["type"] == kind:
-            return False
-    return True
+        if frame["type"] == "message" and frame["body"] == "probe":
+            return kinds
+        kinds.append(frame["type"])

@@ -302,3 +302,8 @@ class TestStaticClient:
         assert '"wss://"' in source  # picks wss:// on HTTPS pages
         assert 'type: "resync", after: ' in source  # catches up after reconnect
         assert "this.items.has(message.id)" in source  # de-duplicates by id
+
+    def test_history_answers_are_matched_by_after(self):
+        source = (STATIC / "chat.js").read_text()
+        assert "var after = frame.after;" in source
+        assert "resyncs" not in source and "awaitingHistory" not in source  # no arrival-order queue

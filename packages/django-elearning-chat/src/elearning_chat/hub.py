@@ -225,20 +225,26 @@ class Registry:
     async def _heartbeat(self):
         while True:
             await asyncio.sleep(app_settings.PRESENCE_HEARTBEAT)
+            await self.beat()
+
+    async def beat(self):
+        """One heartbeat: refresh this process's presence rows (sweeping dead
+        processes'), re-join each room's group, send changed presence, and write any
+        last broadcast the layer dropped. Each step survives the others' errors."""
+        try:
+            await database_sync_to_async(services.heartbeat)(SERVER_ID)
+        except Exception:
+            logger.warning("elearning_chat: presence heartbeat failed", exc_info=True)
+        for hub in list(self.hubs.values()):
             try:
-                await database_sync_to_async(services.heartbeat)(SERVER_ID)
+                await hub.resubscribe()
             except Exception:
-                logger.warning("elearning_chat: presence heartbeat failed", exc_info=True)
-            for hub in list(self.hubs.values()):
-                try:
-                    await hub.resubscribe()
-                except Exception:
-                    logger.warning("elearning_chat: could not re-join %s", hub.group, exc_info=True)
-                hub.refresh_presence()
-                try:
-                    await hub.catch_up()  # a last broadcast the layer dropped
-                except Exception:
-                    logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
+                logger.warning("elearning_chat: could not re-join %s", hub.group, exc_info=True)
+            hub.refresh_presence()
+            try:
+                await hub.catch_up()  # a last broadcast the layer dropped
+            except Exception:
+                logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
 
     async def broadcast(self, room_slug, message):
         """Send a hub message to every process's hub of the room."""

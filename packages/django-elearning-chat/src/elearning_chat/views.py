@@ -168,8 +168,4 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
             "older_failed": gettext("Could not load older messages. Try again."),
             "counter": gettext("%(count)s / %(max)s"),
             "too_long": gettext("Messages can be at most %(max)s characters long."),
-            "error_too_long": gettext("That message is too long."),
-            "error_rate_limited": gettext("You are sending messages too fast; wait a few seconds."),
-            "error_bad_request": gettext("The server did not understand that request."),
-            "error_forbidden": gettext("You are not allowed to do that."),
         }

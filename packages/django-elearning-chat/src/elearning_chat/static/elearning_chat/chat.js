@@ -24,8 +24,6 @@
 (function () {
   "use strict";
 
-  // Close codes after which reconnecting cannot help (access withdrawn).
-  var TERMINAL_CLOSE_CODES = [4401, 4403, 4404];
   var TYPING_SEND_EVERY_MS = 3000;
   var TYPING_SHOW_MS = 5000;
   var MAX_BACKOFF_MS = 30000;
@@ -70,8 +68,6 @@
     this.everConnected = false;
     this.lastSentBody = "";
     this.generation = 0;      // one per successful connection
-    this.resyncs = [];        // "after" of each resync sent on this connection, in order
-    this.awaitingHistory = false;
     this.unread = 0;          // messages that arrived while the tab was hidden
     this.baseTitle = document.title;
 
@@ -161,8 +157,6 @@
       var reconnect = self.everConnected;
       self.everConnected = true;
       self.generation += 1;
-      self.resyncs = [];
-      self.awaitingHistory = true;
       self.setState("connected");
       // The server sends the latest history by itself; after a reconnect also ask
       // for everything after the last message seen, so a long gap is filled.
@@ -183,7 +177,8 @@
       self.socket = null;
       self.clearTyping();
       if (self.stopped) return;
-      if (TERMINAL_CLOSE_CODES.concat(self.config.closeCodes || []).indexOf(event.code) !== -1) {
+      // Close codes after which reconnecting cannot help (access withdrawn).
+      if ((self.config.closeCodes || []).indexOf(event.code) !== -1) {
         self.finish(self.t("removed"));
         return;
       }
@@ -262,7 +257,7 @@
   };
 
   ChatClient.prototype.resync = function (after) {
-    if (this.send({ type: "resync", after: after })) this.resyncs.push(after);
+    this.send({ type: "resync", after: after });
   };
 
   ChatClient.prototype.send = function (frame) {
@@ -292,21 +287,20 @@
     this.list.setAttribute("aria-busy", "true");
     for (var i = 0; i < messages.length; i++) this.addMessage(messages[i], false);
     this.list.setAttribute("aria-busy", "false");
-    if (firstLoad && !this.historyKnown) {
+    // Each history says what it answers: "after" of the resync it answers, or null
+    // for the one the server sends on connect.
+    var after = frame.after;
+    var onConnect = after === null;
+    if (onConnect && !this.historyKnown) {
       // Fewer messages than the server sends at most: there is nothing older.
       this.historyKnown = true;
       this.olderExhausted = messages.length < this.historyLimit;
       this.refreshEmpty();
     }
-    // The server answers in order: first the history sent on connect, then one
-    // history per resync request.
-    var after = this.awaitingHistory ? null : this.resyncs.shift();
-    var onConnect = this.awaitingHistory;
-    this.awaitingHistory = false;
     this.forgetDeleted(messages, onConnect, after);
     if (firstLoad || stick) this.scrollToBottom();
     // A resync answer is paged: ask for the page after this one until the server is done.
-    if ((frame.has_more || frame.more) && messages.length) {
+    if (frame.has_more && messages.length) {
       this.resync(messages[messages.length - 1].id);
     }
   };
@@ -318,7 +312,7 @@
   ChatClient.prototype.forgetDeleted = function (messages, onConnect, after) {
     var lo, hi;
     if (messages.length) {
-      lo = after !== null && after !== undefined ? after + 1 : messages[0].id;
+      lo = onConnect ? messages[0].id : after + 1;
       hi = messages[messages.length - 1].id;
     } else if (onConnect) {
       lo = -Infinity; // nothing visible in the room at all
@@ -337,13 +331,14 @@
   };
 
   ChatClient.prototype.onMessage = function (message, live) {
-    var stick = this.nearBottom() || (message.author && message.author.id === this.user.id);
+    var mine = message.author.id === this.user.id;
+    var stick = this.nearBottom() || mine;
     var added = this.addMessage(message, live);
     if (!added) return;
-    if (message.author) this.stopTyping(message.author.id);
+    this.stopTyping(message.author.id);
     if (stick) this.scrollToBottom();
     else if (this.jumpButton) this.jumpButton.hidden = false;
-    if (live && document.hidden && !(message.author && message.author.id === this.user.id)) {
+    if (live && document.hidden && !mine) {
       this.unread += 1;
       document.title = "(" + this.unread + ") " + this.baseTitle;
     }
@@ -361,7 +356,7 @@
   };
 
   ChatClient.prototype.onError = function (frame) {
-    var text = frame.detail || this.t("error_" + frame.code) || frame.code;
+    var text = frame.detail; // translated by the server
     if ((frame.code === "rate_limited" || frame.code === "too_long") && this.input && !this.input.value) {
       this.input.value = this.lastSentBody; // give the unsent text back
       this.updateCounter();
@@ -371,32 +366,24 @@
   };
 
   ChatClient.prototype.onPresence = function (frame) {
-    var users = frame.users || frame.members || [];
+    // The server lists each user once, sorted by username.
+    var users = frame.users;
     if (this.presenceCount) this.presenceCount.textContent = String(users.length);
     if (!this.presenceList) return;
-    var seen = {};
-    var unique = [];
-    for (var i = 0; i < users.length; i++) {
-      var key = users[i].id !== undefined ? users[i].id : users[i].username;
-      if (!seen[key]) { seen[key] = true; unique.push(users[i]); }
-    }
-    unique.sort(function (a, b) { return String(a.username).localeCompare(String(b.username)); });
-    if (this.presenceCount) this.presenceCount.textContent = String(unique.length);
     var items = [];
-    for (var j = 0; j < unique.length; j++) {
+    for (var j = 0; j < users.length; j++) {
       var li = el("li", "list-group-item d-flex align-items-center gap-2 px-2 py-1 border-0");
-      li.appendChild(this.avatar(unique[j], 24));
-      var name = el("span", "text-truncate", unique[j].username);
-      li.appendChild(name);
-      if (unique[j].id === this.user.id) li.appendChild(el("span", "badge text-bg-light border ms-auto", this.t("you")));
+      li.appendChild(this.avatar(users[j], 24));
+      li.appendChild(el("span", "text-truncate", users[j].username));
+      if (users[j].id === this.user.id) li.appendChild(el("span", "badge text-bg-light border ms-auto", this.t("you")));
       items.push(li);
     }
     this.presenceList.replaceChildren.apply(this.presenceList, items);
   };
 
   ChatClient.prototype.onTyping = function (frame) {
-    var who = frame.user || frame.author || {};
-    if (who.id === undefined || who.id === this.user.id) return;
+    var who = frame.user;
+    if (who.id === this.user.id) return;
     var self = this;
     var entry = this.typers.get(who.id);
     if (entry) clearTimeout(entry.timer);
@@ -576,13 +563,13 @@
       if (!response.ok) throw new Error(String(response.status));
       return response.json();
     }).then(function (data) {
-      var results = Array.isArray(data) ? data : (data.results || []);
+      var results = data.results;
       self.list.setAttribute("aria-busy", "true");
       for (var i = 0; i < results.length; i++) self.addMessage(results[i], false);
       self.list.setAttribute("aria-busy", "false");
       // Keep what the reader was looking at in place.
       self.scroller.scrollTop = previousTop + (self.scroller.scrollHeight - previousHeight);
-      var done = !results.length || (!Array.isArray(data) && !data.next);
+      var done = !data.next;
       if (done) {
         self.olderExhausted = true;
         self.refreshEmpty();
