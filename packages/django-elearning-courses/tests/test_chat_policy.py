@@ -147,3 +147,17 @@ def test_block_without_chat_installed_schedules_nothing_for_chat(
         services.block(owner, course, enrolled)
     # Only the notification push.
     assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize(
+    "alias",
+    ["course-0{pk}", "course-000{pk}", "Course-{pk}", "COURSE-{pk}", "course-{pk}\n", "course-0"],
+)
+@pytest.mark.parametrize("who", ["owner", "enrolled", "student"])
+def test_a_course_room_has_one_name(policy, users, course, alias, who):
+    """An alias would be a second room that a block (which closes "course-<id>") never
+    reaches: every other spelling of a course room is refused, to its members too."""
+    assert policy.can_join(users["owner"], f"course-{course.pk}")
+    room = alias.format(pk=course.pk)
+    assert not policy.can_join(users[who], room)
+    assert not policy.can_moderate(users[who], room)

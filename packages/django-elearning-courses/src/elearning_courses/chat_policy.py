@@ -40,7 +40,10 @@ except ImportError:  # pragma: no cover - exercised when chat is not installed
             return []
 
 
-COURSE_ROOM = re.compile(r"^course-(\d{1,18})$")
+# One course, one room name: the id as Django writes it, without leading zeros. Any other
+# spelling ("course-02", "Course-2") would be a second room that a block, which closes the
+# sockets of "course-2", never reaches; those aliases are refused (see is_course_room).
+COURSE_ROOM = re.compile(r"^course-([1-9][0-9]{0,17})\Z")
 
 
 def course_for_room(room_slug):
@@ -52,7 +55,9 @@ def course_for_room(room_slug):
 
 
 def is_course_room(room_slug):
-    return bool(room_slug) and room_slug.startswith("course-")
+    """Whether this policy decides the room: every slug that looks like a course room in any
+    letter case, so that an alias of a course room is refused rather than left open."""
+    return bool(room_slug) and room_slug.lower().startswith("course-")
 
 
 class CourseRoomPolicy(_Base):
