@@ -17,7 +17,10 @@ HERE = Path(__file__).resolve().parent
 class SampleForm(BootstrapFormMixin, forms.Form):
     name = forms.CharField(label="Name", help_text="As on your card.")
     colour = forms.ChoiceField(
-        label="Colour", choices=[("r", "Red"), ("g", "Green")], widget=forms.RadioSelect, help_text="Pick one."
+        label="Colour",
+        choices=[("r", "Red"), ("g", "Green")],
+        widget=forms.RadioSelect,
+        help_text="Pick one.",
     )
     agree = forms.BooleanField(label="I agree", required=False)
 
@@ -37,8 +40,12 @@ def test_one_error_container_holds_every_error():
         form.add_error("name", message)
     html = render_field(form, "name")
     assert html.count('id="id_name_error"') == 1
-    container = re.search(r'<div class="invalid-feedback d-block" id="id_name_error">(.*?)\n    </div>', html, re.S)
-    assert all(m in container.group(1) for m in ("This field is required.", "Too short.", "Entirely numeric."))
+    container = re.search(
+        r'<div class="invalid-feedback d-block" id="id_name_error">(.*?)\n    </div>', html, re.S
+    )
+    assert all(
+        m in container.group(1) for m in ("This field is required.", "Too short.", "Entirely numeric.")
+    )
     widget = widget_tag(html, "id_name")
     assert 'aria-describedby="id_name_helptext id_name_error"' in widget
     assert 'aria-invalid="true"' in widget
@@ -67,12 +74,21 @@ def test_radio_buttons_are_a_fieldset_described_by_its_help_and_errors():
 
 def test_checkbox_label_follows_the_box():
     html = render_field(SampleForm(), "agree")
-    assert re.search(r'<input type="checkbox"[^>]*id="id_agree"[^>]*>\s*<label class="form-check-label" for="id_agree">', html)
+    assert re.search(
+        r'<input type="checkbox"[^>]*id="id_agree"[^>]*>\s*<label class="form-check-label" for="id_agree">',
+        html,
+    )
     assert "text-danger" not in html  # not required
 
 
 def test_a_weak_password_has_one_error_container(client, db):
-    data = {"username": "ada", "email": "ada@example.com", "role": "student", "password1": "123", "password2": "123"}
+    data = {
+        "username": "ada",
+        "email": "ada@example.com",
+        "role": "student",
+        "password1": "123",
+        "password2": "123",
+    }
     html = client.post(reverse("elearning_users:signup"), data).content.decode()
     errors = re.search(r'id="id_password2_error">(.*?)</div>\s*</div>', html, re.S).group(1)
     assert errors.count("<div>") >= 3  # too short, too common, entirely numeric
