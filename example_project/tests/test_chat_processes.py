@@ -9,6 +9,7 @@ import asyncio
 import collections
 import json
 import os
+import textwrap
 import time
 import urllib.request
 import uuid
@@ -74,6 +75,10 @@ class Client:
 
     def __init__(self, ws):
         self.ws = ws
+        # Presence as the browser client keeps it: the snapshot, then the deltas.
+        self.present = {}
+        self.count = None
+        self.presence_frames = []
 
     @classmethod
     async def open(cls, base, room, session):
@@ -82,6 +87,7 @@ class Client:
         )
         client = cls(ws)
         client.history = await client.next("history")
+        client.snapshot = await client.next("presence")
         return client
 
     async def send(self, **frame):
@@ -91,15 +97,32 @@ class Client:
         async with asyncio.timeout(timeout):
             while True:
                 frame = json.loads(await self.ws.recv())
+                if frame["type"] in ("presence", "presence_delta"):
+                    self.apply_presence(frame)
                 if frame["type"] == kind:
                     return frame
 
-    async def presence_becomes(self, names, timeout=10):
+    def apply_presence(self, frame):
+        self.presence_frames.append(frame)
+        if frame["type"] == "presence":
+            self.present = {user["id"]: user for user in frame["users"]}
+        else:
+            for pk in frame["left"]:
+                self.present.pop(pk, None)
+            self.present.update((user["id"], user) for user in frame["joined"])
+        self.count = frame["count"]
+
+    @property
+    def names(self):
+        return sorted(user["username"] for user in self.present.values())
+
+    async def presence_becomes(self, names, count=None, timeout=10):
+        """Wait until the listed names are ``names`` and the count ``count`` (default:
+        as many as the names)."""
+        count = len(names) if count is None else count
         async with asyncio.timeout(timeout):
-            while True:
-                frame = await self.next("presence", timeout)
-                if sorted(u["username"] for u in frame["users"]) == sorted(names):
-                    return frame
+            while self.names != sorted(names) or self.count != count:
+                await self.next("presence_delta", timeout)
 
     async def close(self):
         await self.ws.close()
@@ -177,6 +200,61 @@ async def test_course_room_policy_and_blocking_across_processes(site):
     assert (await lobby.next("message"))["body"] == "still in the lobby"
     await teacher.close()
     await lobby.close()
+
+
+CAPPED_SETTINGS = """
+from example_project.settings import *  # noqa: F403
+
+ELEARNING_CHAT = {**ELEARNING_CHAT, "PRESENCE_SNAPSHOT_LIMIT": 2, "MEMBERS_PAGE_SIZE": 2}  # noqa: F405
+"""
+
+
+def get_json(url, token):
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+async def test_presence_snapshot_deltas_cap_and_members_across_processes(demo_server, tmp_path):
+    assert os.environ.get("REDIS_URL"), "these tests need REDIS_URL (run them in the Redis pass)"
+    (tmp_path / "capped_settings.py").write_text(textwrap.dedent(CAPPED_SETTINGS))
+    env = {"DJANGO_SETTINGS_MODULE": "capped_settings", "PYTHONPATH": str(tmp_path)}
+    people = json.loads(demo_server.shell(SETUP).strip().splitlines()[-1])
+    one, two = demo_server.start(env), demo_server.start(env)
+    ann = await Client.open(one, "lobby", people["ann"]["session"])
+    assert ann.snapshot == {
+        "type": "presence",
+        "room": "lobby",
+        "count": 1,
+        "users": [{"id": people["ann"]["id"], "username": "ann", "avatar_url": ""}],
+    }
+    stu = await Client.open(one, "lobby", people["stu"]["session"])
+    mod = await Client.open(two, "lobby", people["mod"]["session"])
+    bob = await Client.open(two, "lobby", people["bob"]["session"])
+    # Four people, two processes: everyone lists the first two and counts four.
+    for client in (ann, stu, mod, bob):
+        await client.presence_becomes(["ann", "bob"], count=4)
+    # A newcomer's snapshot is capped at two names, with the total.
+    tea = await Client.open(two, "lobby", people["tea"]["session"])
+    assert [u["username"] for u in tea.snapshot["users"]] == ["ann", "bob"]
+    assert tea.snapshot["count"] in (4, 5)  # its own row may not be counted yet
+    await tea.presence_becomes(["ann", "bob"], count=5)
+    await ann.presence_becomes(["ann", "bob"], count=5)  # "tea" sorts after: count only
+    # The full list, paged, from either process.
+    first = get_json(f"{two}/api/chat/rooms/lobby/members/", people["token"])
+    assert first["count"] == 5 and [u["username"] for u in first["results"]] == ["ann", "bob"]
+    second = get_json(first["next"], people["token"])
+    third = get_json(second["next"], people["token"])
+    assert [u["username"] for u in second["results"] + third["results"]] == ["mod", "stu", "tea"]
+    # ann leaves process one: "mod" moves into the list of process two's sockets.
+    await ann.close()
+    await tea.presence_becomes(["bob", "mod"], count=4)
+    delta = tea.presence_frames[-1]
+    assert delta["left"] == [people["ann"]["id"]] and [u["username"] for u in delta["joined"]] == ["mod"]
+    await stu.presence_becomes(["bob", "mod"], count=4)
+    for client in (stu, mod, bob, tea):
+        assert all(len(f.get("users", f.get("joined", []))) <= 2 for f in client.presence_frames)
+        await client.close()
 
 
 # The idle-socket trap (redis-py >= 8 + channels_redis): redis-py's default socket

@@ -285,3 +285,34 @@ Message.objects.bulk_create([Message(room=room, author=tina, body=f"old {n}") fo
     page.get_by_role("alert").filter(has_text="too fast").wait_for()
     assert page.get_by_label("Your message").input_value() == "one too many"
     assert "one too many" not in texts(page)
+
+
+CAPPED_SETTINGS = """
+from example_project.settings import *  # noqa: F403
+
+ELEARNING_CHAT = {**ELEARNING_CHAT, "PRESENCE_SNAPSHOT_LIMIT": 1}  # noqa: F405
+"""
+
+
+def test_presence_panel_lists_the_first_names_and_counts_the_rest(demo_server, new_page, tmp_path):
+    set_up(demo_server)
+    (tmp_path / "capped_settings.py").write_text(CAPPED_SETTINGS)
+    base = demo_server.start({"DJANGO_SETTINGS_MODULE": "capped_settings", "PYTHONPATH": str(tmp_path)})
+    pages = {}
+    for name in ("tina", "stan", "olga"):
+        pages[name] = new_page()
+        log_in(pages[name], base, name)
+        pages[name].goto(base + "/chat/lobby/")
+        connected(pages[name])
+    tina = pages["tina"]
+    panel = tina.locator("[data-chat-presence]")
+    # One name (the first by username) and the others counted.
+    panel.locator("[data-chat-presence-more]").filter(has_text="and 2 more").wait_for()
+    assert panel.locator("li").all_inner_texts()[0].strip() == "olga"
+    assert tina.locator("[data-chat-presence-count]").inner_text() == "3"
+    screenshot(tina, "chat-presence-capped")
+    # olga leaves: the next name moves up, the rest is counted again.
+    pages["olga"].close()
+    panel.locator("[data-chat-presence-more]").filter(has_text="and 1 more").wait_for()
+    panel.get_by_text("stan").wait_for()
+    assert tina.locator("[data-chat-presence-count]").inner_text() == "2"

@@ -19,13 +19,54 @@ def communicator(user, room="lobby"):
 
 
 async def join(user, room="lobby"):
-    """Connect and return the communicator and the ``history`` frame."""
+    """Connect and return the communicator and the ``history`` frame. The ``presence``
+    snapshot that follows it is read too, into ``comm.presence`` (see presence_becomes)."""
     comm = communicator(user, room)
     connected, _ = await comm.connect(timeout=TIMEOUT)
     assert connected
     history = await comm.receive_json_from(timeout=TIMEOUT)
     assert history["type"] == "history"
+    snapshot = await comm.receive_json_from(timeout=TIMEOUT)
+    assert snapshot["type"] == "presence"
+    comm.presence = Presence()
+    comm.presence.apply(snapshot)
     return comm, history
+
+
+class Presence:
+    """What a client knows of a room's presence: the snapshot plus the deltas since."""
+
+    def __init__(self):
+        self.count = 0
+        self.users = {}
+        self.frames = []
+
+    def apply(self, frame):
+        self.frames.append(frame)
+        if frame["type"] == "presence":
+            self.users = {user["id"]: user for user in frame["users"]}
+        else:
+            for pk in frame["left"]:
+                self.users.pop(pk, None)
+            for user in frame["joined"]:
+                self.users[user["id"]] = user
+        self.count = frame["count"]
+
+    @property
+    def names(self):
+        return sorted(user["username"] for user in self.users.values())
+
+
+async def presence_becomes(comm, names, count=None):
+    """Read ``comm``'s frames (skipping others) until its presence lists ``names`` and
+    counts ``count`` (default: as many as names)."""
+    expected = len(names) if count is None else count
+    view = comm.presence
+    while view.names != sorted(names) or view.count != expected:
+        frame = await comm.receive_json_from(timeout=TIMEOUT)
+        if frame["type"] in ("presence", "presence_delta"):
+            view.apply(frame)
+    return view
 
 
 async def receive(comm, kind, timeout=TIMEOUT):

@@ -1,10 +1,13 @@
-"""GET /api/chat/rooms/ and /api/chat/rooms/<slug>/messages/."""
+"""GET /api/chat/rooms/, /api/chat/rooms/<slug>/messages/ and .../members/."""
+
+import datetime
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from elearning_chat import services
-from elearning_chat.models import Message, Room
+from elearning_chat.models import Connection, Message, Room
 
 from .policies import RevocablePolicy
 
@@ -146,3 +149,55 @@ class TestMessages:
         # session + user + page (authors joined) + count when there is a next page
         with django_assert_num_queries(4 if rows > 50 else 3):
             assert logged_in.get("/api/chat/rooms/lobby/messages/").status_code == 200
+
+
+class TestMembers:
+    def connect(self, user, room="lobby", n=0):
+        services.add_connection(user, room, "server-a", f"{user.pk}-{room}-{n}")
+
+    def test_anonymous_refused(self, client):
+        assert client.get("/api/chat/rooms/lobby/members/").status_code == 403
+
+    @override_settings(ELEARNING_CHAT=REVOCABLE)
+    def test_refused_by_policy(self, logged_in, ann):
+        self.connect(ann, "closed-x")
+        response = logged_in.get("/api/chat/rooms/closed-x/members/")
+        assert response.status_code == 403
+        assert "ann" not in response.content.decode()
+
+    def test_room_slug_too_long(self, logged_in):
+        assert logged_in.get(f"/api/chat/rooms/{'x' * 65}/members/").status_code == 404
+
+    @override_settings(ELEARNING_CHAT={"MEMBERS_PAGE_SIZE": 2})
+    def test_everyone_present_by_username_in_pages(self, logged_in, ann, make_user):
+        people = [ann] + [make_user(name) for name in ("Dora", "bob", "cid", "eve")]
+        for person in people:
+            self.connect(person)
+        self.connect(ann, n=1)  # a second tab is listed once
+        self.connect(people[-1], room="other")  # other rooms are not mixed in
+        first = logged_in.get("/api/chat/rooms/lobby/members/").json()
+        assert first["count"] == 5 and first["previous"] is None
+        assert [u["username"] for u in first["results"]] == ["ann", "bob"]
+        assert first["results"][0] == {"id": ann.pk, "username": "ann", "avatar_url": ""}
+        second = logged_in.get(first["next"]).json()
+        assert [u["username"] for u in second["results"]] == ["cid", "Dora"]
+        third = logged_in.get(second["next"]).json()
+        assert [u["username"] for u in third["results"]] == ["eve"] and third["next"] is None
+        assert logged_in.get("/api/chat/rooms/lobby/members/?page=9").status_code == 404
+
+    def test_stale_connections_are_not_members(self, logged_in, ann, make_user):
+        ghost = make_user("ghost")
+        self.connect(ann)
+        self.connect(ghost)
+        old = timezone.now() - datetime.timedelta(minutes=5)
+        Connection.objects.filter(user=ghost).update(seen_at=old)
+        data = logged_in.get("/api/chat/rooms/lobby/members/").json()
+        assert [u["username"] for u in data["results"]] == ["ann"]
+
+    def test_query_count(self, logged_in, ann, make_user, django_assert_num_queries):
+        for i in range(30):
+            self.connect(make_user(f"u{i}"))
+        logged_in.get("/api/chat/rooms/lobby/members/")
+        # session + user + count + page
+        with django_assert_num_queries(4):
+            assert logged_in.get("/api/chat/rooms/lobby/members/").status_code == 200

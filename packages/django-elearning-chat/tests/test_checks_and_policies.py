@@ -43,7 +43,18 @@ def test_policy_without_the_methods():
 
 @pytest.mark.parametrize(
     "key",
-    ["MAX_MESSAGE_LENGTH", "RATE_LIMIT_MESSAGES", "RATE_LIMIT_SECONDS", "HISTORY_LENGTH", "API_PAGE_SIZE"],
+    [
+        "MAX_MESSAGE_LENGTH",
+        "RATE_LIMIT_MESSAGES",
+        "RATE_LIMIT_SECONDS",
+        "HISTORY_LENGTH",
+        "API_PAGE_SIZE",
+        "PRESENCE_SNAPSHOT_LIMIT",
+        "MEMBERS_PAGE_SIZE",
+        "ROOM_CREATE_LIMIT",
+        "MAX_ROOMS_PER_PROCESS",
+        "SEND_QUEUE_LIMIT",
+    ],
 )
 @pytest.mark.parametrize("value", [0, -1, "10", True, None, 2.5])
 def test_positive_integers(key, value):
@@ -53,6 +64,12 @@ def test_positive_integers(key, value):
 def test_presence_ttl_must_outlive_heartbeats():
     assert ids(PRESENCE_HEARTBEAT=10, PRESENCE_TTL=20) == ["elearning_chat.E006"]
     assert ids(PRESENCE_HEARTBEAT=10, PRESENCE_TTL=21) == []
+
+
+@pytest.mark.parametrize("value", [-1, "0.5", True, None])
+def test_presence_interval(value):
+    assert ids(PRESENCE_INTERVAL=value) == ["elearning_chat.E010"]
+    assert ids(PRESENCE_INTERVAL=0) == ids(PRESENCE_INTERVAL=0.25) == []
 
 
 def test_typing_interval_and_close_code():

@@ -7,7 +7,6 @@ import json
 
 import channels.consumer
 import pytest
-from asgiref.sync import async_to_sync
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -25,7 +24,7 @@ from elearning_chat.moderation import remove_user_from_room
 from elearning_chat.rooms import websocket_path
 from elearning_chat.routing import websocket_urlpatterns
 
-from .helpers import TIMEOUT, application, before_probe, communicator, join, receive, send
+from .helpers import TIMEOUT, application, before_probe, communicator, join, presence_becomes, receive, send
 from .policies import RevocablePolicy
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -361,30 +360,101 @@ async def test_typing_relayed_and_throttled(users):
 async def test_presence_join_and_leave(users):
     ann, bob = await users("ann", "bob")
     a, _ = await join(ann)
-    frame = await receive(a, "presence")
-    assert [u["username"] for u in frame["users"]] == ["ann"]
+    await presence_becomes(a, ["ann"])
     b, _ = await join(bob)
-    while [u["username"] for u in (await receive(a, "presence"))["users"]] != ["ann", "bob"]:
-        pass
-    # bob may first get a presence computed before his own row existed; he then
-    # gets one that lists both.
-    while [u["username"] for u in (await receive(b, "presence"))["users"]] != ["ann", "bob"]:
-        pass
+    await presence_becomes(a, ["ann", "bob"])
+    # bob's snapshot may predate his own row; the delta that follows adds him.
+    await presence_becomes(b, ["ann", "bob"])
     await b.disconnect()
-    while [u["username"] for u in (await receive(a, "presence"))["users"]] != ["ann"]:
-        pass
+    await presence_becomes(a, ["ann"])
     assert await database_sync_to_async(Connection.objects.count)() == 1
     await close_all(a)
     assert await database_sync_to_async(Connection.objects.count)() == 0
+
+
+async def test_presence_frames_snapshot_then_deltas(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    snapshot = a.presence.frames[0]
+    assert snapshot == {
+        "type": "presence",
+        "room": "lobby",
+        "count": 1,
+        "users": [{"id": ann.pk, "username": "ann", "avatar_url": ""}],
+    }
+    b, _ = await join(bob)
+    await presence_becomes(a, ["ann", "bob"])
+    assert a.presence.frames[-1] == {
+        "type": "presence_delta",
+        "room": "lobby",
+        "count": 2,
+        "joined": [{"id": bob.pk, "username": "bob", "avatar_url": ""}],
+        "left": [],
+    }
+    await close_all(b)
+    await presence_becomes(a, ["ann"])
+    assert a.presence.frames[-1] == {
+        "type": "presence_delta",
+        "room": "lobby",
+        "count": 1,
+        "joined": [],
+        "left": [bob.pk],
+    }
+    await close_all(a)
 
 
 async def test_presence_lists_a_user_with_two_tabs_once(users):
     (ann,) = await users("ann")
     a1, _ = await join(ann)
     a2, _ = await join(ann)
-    frame = await receive(a2, "presence")
-    assert [u["username"] for u in frame["users"]] == ["ann"]
+    await presence_becomes(a2, ["ann"])
+    assert "presence_delta" not in await before_probe(a1)  # the second tab changed nothing
     await close_all(a1, a2)
+
+
+@override_settings(ELEARNING_CHAT={"PRESENCE_SNAPSHOT_LIMIT": 3, "PRESENCE_INTERVAL": 0})
+async def test_presence_snapshot_is_capped_with_the_total(users):
+    people = await users("dan", "cat", "eve", "bob", "ann")
+    comms = [(await join(person))[0] for person in people]
+    late = comms[-1]
+    view = await presence_becomes(late, ["ann", "bob", "cat"], count=5)
+    # A newcomer's snapshot: the first three by username and the total.
+    newcomer, _ = await join(people[0])
+    snapshot = newcomer.presence.frames[0]
+    assert snapshot["count"] == 5 and [u["username"] for u in snapshot["users"]] == ["ann", "bob", "cat"]
+    # Leaving inside the window brings the next name in; outside it, only the count moves.
+    await close_all(comms[-1])  # ann
+    view = await presence_becomes(newcomer, ["bob", "cat", "dan"], count=4)
+    assert view.frames[-1]["joined"] == [{"id": people[0].pk, "username": "dan", "avatar_url": ""}]
+    assert view.frames[-1]["left"] == [people[-1].pk]
+    await close_all(comms[2])  # eve
+    view = await presence_becomes(newcomer, ["bob", "cat", "dan"], count=3)
+    assert view.frames[-1]["joined"] == [] and view.frames[-1]["left"] == []
+    await close_all(newcomer, *comms[:2], comms[3])
+
+
+@override_settings(ELEARNING_CHAT={"PRESENCE_SNAPSHOT_LIMIT": 5, "PRESENCE_INTERVAL": 0})
+async def test_join_storm_costs_each_member_bounded_presence(users):
+    """N users join one room at once: every member ends with the right count and window,
+    and receives at most N small frames whose lists never exceed the cap (the full list
+    on every join would be O(N) entries per frame, O(N^2) per member)."""
+    n = 30
+    people = await users(*(f"user{i:02d}" for i in range(n)))
+    first, _ = await join(people[0])
+    comms = [first] + list(await asyncio.gather(*(join(person) for person in people[1:])))
+    comms = [first] + [comm for comm, _ in comms[1:]]
+    window = [f"user{i:02d}" for i in range(5)]
+    for comm in comms:
+        view = await presence_becomes(comm, window, count=n)
+        assert len(view.frames) <= n
+        for frame in view.frames:
+            assert len(frame.get("users", frame.get("joined", []))) <= 5
+            assert len(frame.get("left", [])) <= 5
+        entries = sum(
+            len(f.get("users", [])) + len(f.get("joined", [])) + len(f.get("left", [])) for f in view.frames
+        )
+        assert entries <= 2 * 5 + n  # not O(n) per join
+    await close_all(*comms)
 
 
 async def test_stale_connections_of_a_dead_process_expire(users):
@@ -394,8 +464,7 @@ async def test_stale_connections_of_a_dead_process_expire(users):
         room_slug="lobby", user=ghost, server_id="dead-process", channel_name="x!dead", seen_at=long_ago
     )
     a, _ = await join(ann)
-    frame = await receive(a, "presence")
-    assert [u["username"] for u in frame["users"]] == ["ann"]
+    await presence_becomes(a, ["ann"])
     await database_sync_to_async(services.heartbeat)(SERVER_ID)
     assert not await database_sync_to_async(Connection.objects.filter(server_id="dead-process").exists)()
     assert await database_sync_to_async(Connection.objects.filter(server_id=SERVER_ID).count)() == 1
@@ -408,14 +477,13 @@ async def test_heartbeat_announces_expired_presence(users):
         room_slug="lobby", user=ghost, server_id="dead-process", channel_name="x!dead", seen_at=timezone.now()
     )
     a, _ = await join(ann)
-    assert [u["username"] for u in (await receive(a, "presence"))["users"]] == ["ann", "ghost"]
+    await presence_becomes(a, ["ann", "ghost"])
     # The ghost's process stops refreshing its row; the next heartbeat notices,
     # without any join or leave.
     long_ago = timezone.now() - datetime.timedelta(minutes=5)
     await database_sync_to_async(Connection.objects.filter(server_id="dead-process").update)(seen_at=long_ago)
     await get_registry().beat()
-    frame = await receive(a, "presence")
-    assert [u["username"] for u in frame["users"]] == ["ann"]
+    await presence_becomes(a, ["ann"])
     await close_all(a)
 
 
@@ -518,8 +586,7 @@ async def test_remove_user_from_room(users):
     closed = await a.receive_output(timeout=TIMEOUT)
     assert closed == {"type": "websocket.close", "code": 4403}
     await a.disconnect()
-    while [u["username"] for u in (await receive(b, "presence"))["users"]] != ["bob"]:
-        pass
+    await presence_becomes(b, ["bob"])
     # The other room and the other user are untouched.
     await send(a_lobby, type="message", body="lobby still works")
     assert (await receive(a_lobby, "message"))["body"] == "lobby still works"
@@ -591,45 +658,46 @@ async def test_hub_recovers_from_channel_layer_errors(users, monkeypatch):
     await close_all(a, b)
 
 
-@pytest.mark.parametrize("stored", ["before", "after"])
-async def test_message_stored_while_joining_is_not_lost_nor_doubled(users, monkeypatch, stored):
-    """A message stored and broadcast while a newcomer reads its history, just before
-    (so it is in the history) or just after the read: it reaches the newcomer once."""
+@pytest.mark.parametrize("moment", ["connecting", "reloading"])
+async def test_message_stored_while_joining_is_not_lost_nor_doubled(users, monkeypatch, moment):
+    """A message stored and broadcast while a newcomer connects (during its database
+    work, or while its hub re-reads the history after a deletion) reaches it once:
+    in the history or live."""
     ann, bob = await users("ann", "bob")
     b, _ = await join(bob)
     hub = get_registry().hubs["lobby"]
     room = await database_sync_to_async(Room.objects.get)(slug="lobby")
-    original = services.history
+    loop = asyncio.get_running_loop()
+    target = "enter" if moment == "connecting" else "recent_messages"
+    original = getattr(services, target)
+    if moment == "reloading":
+        await send(b, type="message", body="to delete")
+        doomed = await receive(b, "message")
+        await database_sync_to_async(Message.objects.filter(pk=doomed["id"]).update)(deleted=True)
+        await hub.dispatch({"type": "chat.deleted", "id": doomed["id"], "frame": "{}"})
+        assert hub.recent is None
 
-    def post_and_broadcast():
-        # Runs in the newcomer's database thread, while it is subscribed but not ready:
-        # the hub holds the frame for it.
+    def meanwhile(*args, **kwargs):
+        # In the newcomer's database thread: store, then broadcast without waiting (the
+        # hub may be holding its ordering lock for this very read).
         message, previous = services.post_message(bob, room, "during join")
-        async_to_sync(hub.fan_out_message)(encode(message), message["id"], previous)
+        coroutine = hub.fan_out_message(encode(message), message["id"], previous)
+        loop.call_soon_threadsafe(asyncio.ensure_future, coroutine)
+        return original(*args, **kwargs)
 
-    def history_meanwhile(*args, **kwargs):
-        if stored == "before":
-            post_and_broadcast()
-        result = original(*args, **kwargs)
-        if stored == "after":
-            post_and_broadcast()
-        return result
-
-    monkeypatch.setattr(services, "history", history_meanwhile)
+    monkeypatch.setattr(services, target, meanwhile)
     comm = communicator(ann)
     connected, _ = await comm.connect(timeout=TIMEOUT)
     assert connected
     history = await receive(comm, "history")
-    monkeypatch.setattr(services, "history", original)
+    monkeypatch.setattr(services, target, original)
     in_history = [m["body"] for m in history["messages"]]
-    assert ("during join" in in_history) is (stored == "before")
-    # Held frames are written before connect() returns, so before anything this socket
-    # sends afterwards: everything up to the probe is what the join delivered.
     await send(comm, type="message", body="probe")
     live = [(await receive(comm, "message"))["body"]]
     while live[-1] != "probe":
         live.append((await receive(comm, "message"))["body"])
     assert in_history.count("during join") + live.count("during join") == 1
+    assert "to delete" not in in_history + live
     await close_all(comm, b)
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from elearning_chat import services
-from elearning_chat.models import Message
+from elearning_chat.models import Connection, Message, Room
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,44 @@ def test_history_query_count_does_not_grow(make_user, room, django_assert_num_qu
     with django_assert_num_queries(1):
         messages, more = services.history(room, after=0, limit=50)
     assert len(messages) == 50 and more
+
+
+@pytest.mark.parametrize("limit, queries", [(10, 1), (3, 2)])
+def test_presence_window_is_at_most_two_queries(
+    make_user, django_assert_num_queries, settings, limit, queries
+):
+    users = [make_user(name) for name in ("eve", "Bob", "ann", "dan")]
+    for i, user in enumerate(users):
+        services.add_connection(user, "lobby", "server-a", f"chan-{i}")
+        services.add_connection(user, "lobby", "server-b", f"chan-b{i}")
+    with django_assert_num_queries(queries):
+        count, window = services.presence_window("lobby", limit)
+    assert count == 4
+    assert [u["username"] for u in window] == ["ann", "Bob", "dan", "eve"][:limit]
+
+
+def test_enter_with_a_known_room_is_one_query(ann, room, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert services.enter(ann, "lobby", "server-a", "chan-1", room) == room
+
+
+def test_enter_refused_stores_nothing(make_user, room, django_assert_num_queries):
+    ghost = make_user("ghost", is_active=False)
+    with django_assert_num_queries(0):
+        assert services.enter(ghost, "lobby", "server-a", "chan-1", room) is None
+    assert services.enter(ghost, "elsewhere", "server-a", "chan-2") is None
+    assert not Connection.objects.exists() and not Room.objects.filter(slug="elsewhere").exists()
+
+
+def test_room_limit(ann, settings):
+    settings.ELEARNING_CHAT = {"ROOM_CREATE_LIMIT": 1}
+    services.get_or_create_room("first", ann)
+    services.get_or_create_room("first", ann)  # exists: no creation, no limit
+    services.get_or_create_room("by-nobody")  # not counted against anyone
+    with pytest.raises(services.RoomLimitReached) as info:
+        services.enter(ann, "second", "server-a", "chan-1")
+    assert info.value.code == "room_limit"
+    assert not Room.objects.filter(slug="second").exists() and not Connection.objects.exists()
 
 
 def test_presence_is_one_query(make_user, django_assert_num_queries):

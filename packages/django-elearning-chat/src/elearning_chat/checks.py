@@ -21,6 +21,11 @@ POSITIVE_INTS = (
     "API_PAGE_SIZE",
     "PRESENCE_HEARTBEAT",
     "PRESENCE_TTL",
+    "PRESENCE_SNAPSHOT_LIMIT",
+    "MEMBERS_PAGE_SIZE",
+    "ROOM_CREATE_LIMIT",
+    "MAX_ROOMS_PER_PROCESS",
+    "SEND_QUEUE_LIMIT",
 )
 
 
@@ -88,6 +93,14 @@ def check_settings(app_configs, **kwargs):
     if not (isinstance(values["TYPING_INTERVAL"], int | float) and values["TYPING_INTERVAL"] >= 0):
         errors.append(
             Error("ELEARNING_CHAT['TYPING_INTERVAL'] must be a number >= 0.", id="elearning_chat.E007")
+        )
+    if not (
+        isinstance(values["PRESENCE_INTERVAL"], int | float)
+        and not isinstance(values["PRESENCE_INTERVAL"], bool)
+        and values["PRESENCE_INTERVAL"] >= 0
+    ):
+        errors.append(
+            Error("ELEARNING_CHAT['PRESENCE_INTERVAL'] must be a number >= 0.", id="elearning_chat.E010")
         )
     code = values["REMOVED_CLOSE_CODE"]
     if not (_positive_int(code) and 4000 <= code <= 4999):

@@ -31,6 +31,22 @@ DEFAULTS = {
     "PRESENCE_HEARTBEAT": 15,
     # ... and rows not refreshed for this long (a dead process) no longer count.
     "PRESENCE_TTL": 45,
+    # Presence sent on connect lists at most this many users (first by username), with
+    # the total count; ``presence_delta`` frames keep that window and the count current.
+    "PRESENCE_SNAPSHOT_LIMIT": 50,
+    # Presence changes of a room are sent at most once per this many seconds (a join
+    # storm costs each member one small frame per interval, not one per join).
+    "PRESENCE_INTERVAL": 0.5,
+    # Page size of GET /api/chat/rooms/<slug>/members/.
+    "MEMBERS_PAGE_SIZE": 100,
+    # A user may create at most this many rooms (by opening new room names) per hour.
+    "ROOM_CREATE_LIMIT": 20,
+    # One server process keeps at most this many rooms open at once (rooms with sockets
+    # in it); a socket to one more room is refused until a room empties.
+    "MAX_ROOMS_PER_PROCESS": 2000,
+    # Frames waiting to be written to one socket; a socket that falls further behind is
+    # closed with 1013 (the client reconnects and resyncs).
+    "SEND_QUEUE_LIMIT": 1000,
     # A user's ``typing`` frames are relayed at most once per this many seconds.
     "TYPING_INTERVAL": 2,
     # WebSocket close code sent to a user removed from a room (policy revoked, blocked).

@@ -1,12 +1,13 @@
 """The chat WebSocket consumer (protocol: docs/websocket.rst)."""
 
 import asyncio
+import collections
 import json
 import logging
 import time
 import uuid
 
-from channels.consumer import get_handler_name
+from channels.consumer import AsyncConsumer, get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from . import services
 from .conf import app_settings
 from .frames import encode, error, user_dict
-from .hub import SERVER_ID, get_registry
+from .hub import SERVER_ID, RoomsFull, get_registry
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,101 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+#: Close code for a socket whose client does not read its frames fast enough
+#: ("try again later"): the client reconnects and resyncs.
+SLOW_READER_CLOSE_CODE = 1013
+
+
+async def _resume(coro, waiting):
+    """Run to the end a coroutine whose first step was taken by hand and yielded
+    ``waiting`` (a future, or None), the way an asyncio Task would have."""
+    while True:
+        try:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                # What Task does with a yielded future: clear the flag set when it was
+                # yielded, then wait for it.
+                waiting._asyncio_future_blocking = False
+                await waiting
+        except asyncio.CancelledError:
+            coro.close()
+            raise
+        except Exception:
+            pass  # the coroutine gets the future's exception itself when resumed
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+
+
+class BoundedSendMixin(AsyncConsumer):
+    """Writes every outgoing ASGI event without making the caller wait.
+
+    The first step of the server's ``send`` runs at once; a server that writes into its
+    own buffer (Daphne) finishes there, so the usual case costs no task and no queue. A
+    send that has to wait (a client that does not read) continues in a writer task and
+    later events queue behind it in order. Past ``SEND_QUEUE_LIMIT`` queued events the
+    socket is closed with :data:`SLOW_READER_CLOSE_CODE`: memory stays bounded and the
+    room's hub never waits for one slow client.
+    """
+
+    backlog = None
+    writer = None
+    closing = False
+
+    async def send(self, message):
+        self.write(message)
+
+    def write(self, event):
+        """Queue ``event`` (an ASGI message) for this socket; never waits."""
+        if self.closing:
+            return
+        if event["type"] == "websocket.close":
+            self.closing = True  # nothing is written after a close
+        if self.writer is not None:
+            if len(self.backlog) >= app_settings.SEND_QUEUE_LIMIT and not self.closing:
+                return self.overflow()
+            self.backlog.append(event)
+            return
+        coro = self.base_send(event)
+        try:
+            waiting = coro.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the socket is gone
+            logger.debug("elearning_chat: could not write to a closed socket", exc_info=True)
+            return
+        self.backlog = collections.deque()
+        self.writer = asyncio.create_task(self._drain(coro, waiting))
+
+    async def _drain(self, coro, waiting):
+        try:
+            await _resume(coro, waiting)
+            while self.backlog:
+                await self.base_send(self.backlog.popleft())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.debug("elearning_chat: could not write to a closed socket", exc_info=True)
+        finally:
+            self.writer = None
+            self.backlog = None
+
+    def overflow(self):
+        """The client is too far behind: drop what waits for it and close the socket."""
+        logger.info("elearning_chat: closing a socket that fell %d frames behind", len(self.backlog))
+        self.on_overflow()
+        writer, self.writer, self.backlog = self.writer, None, None
+        if writer is not None:
+            writer.cancel()
+        self.write({"type": "websocket.close", "code": SLOW_READER_CLOSE_CODE})
+
+    def on_overflow(self):
+        """Called when the socket is about to be closed for falling behind."""
+
+
+class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
     """One socket in one room. Broadcasts reach it through the process's room hub."""
 
     room = None
@@ -44,41 +139,54 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.room_slug = self.scope["url_route"]["kwargs"]["room"]
         self.user = self.scope.get("user")
-        self.ready = False  # the hub writes to the socket directly once True
-        self.pending = []
+        self.ready = False  # the hub writes to the socket once True
         self.removed = False
         self.last_typing = 0.0
         self.outbox = []  # validated bodies waiting for the writer task
-        self.writer = None
+        self.message_writer = None
         # Presence row key: the consumer's channel when a layer is configured.
         self.connection_id = getattr(self, "channel_name", None) or uuid.uuid4().hex
         if self.user is None or not self.user.is_authenticated:
             await self.close()  # handshake rejected (HTTP 403)
             return
-        self.room = await database_sync_to_async(services.join)(self.user, self.room_slug)
+        registry = get_registry()
+        running = registry.hubs.get(self.room_slug)
+        if not registry.is_open(self.room_slug) and len(registry.hubs) >= app_settings.MAX_ROOMS_PER_PROCESS:
+            await self.close()  # checked again by join; this saves the queries
+            return
+        try:
+            # One thread hop: policy, room (known to a running hub), presence row.
+            self.room = await database_sync_to_async(services.enter)(
+                self.user, self.room_slug, SERVER_ID, self.connection_id, getattr(running, "room", None)
+            )
+        except services.RoomLimitReached:
+            self.room = None
         if self.room is None:
             await self.close()
             return
-        await self.accept()
-        registry = get_registry()
-        # Subscribe before reading the history: a message stored meanwhile is buffered
-        # (see hold) instead of lost.
-        self.hub = await registry.join(self.room_slug, self)
-        messages = await database_sync_to_async(self._enter)()
-        await self.send_history(messages, has_more=False, after=None)
-        last_id = messages[-1]["id"] if messages else 0
-        for message_id, frame in self.pending or []:  # None if removed meanwhile
-            if message_id is None or message_id > last_id:
-                await self.send(text_data=frame)
-        self.pending = None
-        self.ready = not self.removed
+        try:
+            self.hub = await registry.join(self.room_slug, self)
+        except RoomsFull:
+            await database_sync_to_async(services.remove_connection)(self.connection_id)
+            await self.close()
+            return
+        if self.hub.room is None:
+            self.hub.room = self.room
+        history = await self.hub.history_frame()
+        if self.removed:  # kicked while connecting
+            await self.close(app_settings.REMOVED_CLOSE_CODE)
+            return
+        # No await from here until ready: every broadcast is either in the history and
+        # presence snapshot written now, or written to this socket after them.
+        self.write({"type": "websocket.accept"})
+        self.write({"type": "websocket.send", "text": history})
+        self.write({"type": "websocket.send", "text": self.hub.presence_snapshot()})
+        self.ready = True
         await registry.broadcast(self.room_slug, {"type": "chat.presence"})
 
-    def _enter(self):
-        services.add_connection(self.user, self.room_slug, SERVER_ID, self.connection_id)
-        return services.history(self.room, limit=app_settings.HISTORY_LENGTH)[0]
-
     async def disconnect(self, code):
+        if self.writer is not None:
+            self.writer.cancel()  # the client is gone: nothing more reaches it
         if self.hub is None:
             return
         registry = get_registry()
@@ -89,26 +197,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # Called by the hub -------------------------------------------------------------
 
-    def hold(self, frame, message_id=None):
-        """Keep a broadcast that arrived while the history is being sent."""
-        if self.pending is not None:
-            self.pending.append((message_id, frame))
+    def on_overflow(self):
+        self.ready = False  # the hub stops writing; disconnect() follows the close
+        self.outbox = []
 
-    async def remove(self, code):
+    def remove(self, code):
         """Close this socket: its user was removed from the room."""
-        await self.shut_out(_("You were removed from this room."), code)
+        self.shut_out(_("You were removed from this room."), code)
 
-    async def shut_out(self, detail, code=None):
+    def shut_out(self, detail, code=None):
         """Tell the client it lost access (``error`` ``forbidden``), stop delivering and
         storing for it, and close the socket. Only the first call does anything."""
         if self.removed:
             return
         self.removed = True
-        self.ready = False
-        self.pending = None
         self.outbox = []  # queued messages are not stored any more
-        await self.send_error("forbidden", detail)
-        await self.close(code or app_settings.REMOVED_CLOSE_CODE)
+        if not self.ready:
+            return  # still connecting: connect() closes it
+        self.ready = False
+        self.write({"type": "websocket.send", "text": error("forbidden", detail)})
+        self.write({"type": "websocket.close", "code": code or app_settings.REMOVED_CLOSE_CODE})
 
     # Client frames -----------------------------------------------------------------
 
@@ -151,8 +259,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Stored by a writer task, so that a burst of frames costs one database round
         # trip instead of one each; order is kept.
         self.outbox.append(body)
-        if self.writer is None or self.writer.done():
-            self.writer = asyncio.create_task(self.write_messages())
+        if self.message_writer is None or self.message_writer.done():
+            self.message_writer = asyncio.create_task(self.write_messages())
 
     async def write_messages(self):
         while self.outbox:
@@ -168,7 +276,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             for result in results:
                 if isinstance(result, services.ChatError):
                     if result.code == "forbidden":
-                        await self.shut_out(result.detail)
+                        self.shut_out(result.detail)
                     elif not self.removed:
                         await self.send_error(result.code, result.detail)
                 else:
@@ -209,4 +317,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except services.ChatError as exc:
             return await self.send_error(exc.code, exc.detail)
         deleted = encode({"type": "deleted", "room": self.room_slug, "id": message_id})
-        await get_registry().broadcast(self.room_slug, {"type": "chat.frame", "frame": deleted})
+        await get_registry().broadcast(
+            self.room_slug, {"type": "chat.deleted", "id": message_id, "frame": deleted}
+        )

@@ -7,12 +7,25 @@ Compared with one group member per socket this saves, per message and member, a
 channel-layer message, a JSON encoding and the database-connection check Channels
 performs before dispatching each message to a consumer handler.
 
+The hub also keeps what a connect needs, so that a socket joining a room with a running
+hub costs no history or room query: the room, the room's last HISTORY_LENGTH messages
+(the ``history`` frame sent on connect is built from them) and the room's presence: the
+member count and the first PRESENCE_SNAPSHOT_LIMIT members by username. Presence changes
+are computed by at most one query pair per hub and PRESENCE_INTERVAL, and sent as small
+``presence_delta`` frames, so a storm of N joins costs each member a few frames, not N
+full lists.
+
+Writing to a socket never waits: each consumer queues frames its client has not taken
+yet (up to SEND_QUEUE_LIMIT, then it is closed with 1013), so a slow reader neither
+stalls its room nor grows memory without bound.
+
 The hub survives layer errors (Redis restarts, timeouts): its loop logs, backs off and
 re-adds itself to the group. Group membership is refreshed every PRESENCE_HEARTBEAT
 seconds, well within ``group_expiry``. A consumer that went away mid-broadcast is skipped.
 """
 
 import asyncio
+import collections
 import logging
 import os
 import socket
@@ -37,8 +50,13 @@ def group_name(room_slug):
     return f"elearning_chat.{room_slug}"
 
 
+class RoomsFull(Exception):
+    """This process already has MAX_ROOMS_PER_PROCESS rooms open."""
+
+
 class RoomHub:
-    """The local members of one room and the loop that feeds them."""
+    """The local members of one room, the loop that feeds them and the room's recent
+    messages and presence."""
 
     def __init__(self, registry, room_slug):
         self.registry = registry
@@ -47,12 +65,24 @@ class RoomHub:
         self.layer = registry.layer
         self.members = set()
         self.channel_name = None
+        #: The :class:`~elearning_chat.models.Room`, set by the first consumer.
+        self.room = None
         # Id of the last message of the room written to the members; broadcasts carry
         # the id of the message before theirs, so a gap (a broadcast the layer dropped,
         # e.g. over its channel capacity) is filled from the database, in order.
         self.last_id = 0
-        self._order = asyncio.Lock()  # the loop and the heartbeat both write messages
+        # (id, encoded frame) of the last visible messages up to last_id: the history
+        # sent on connect. None after a deletion among them: reloaded on the next connect.
+        self.recent = None
+        self._recent_limit = 0
+        self._history_frame = None
+        # Messages deleted before their broadcast reached this hub: not kept in recent.
+        self._deleted = collections.deque(maxlen=100)
+        self._order = asyncio.Lock()  # the loop, the heartbeat and reloads of recent
         self._task = None
+        # Presence: total count and the first PRESENCE_SNAPSHOT_LIMIT users by username.
+        self.presence_count = 0
+        self.presence_users = []
         self._presence_frame = None
         self._presence_task = None
         self._presence_dirty = False
@@ -63,7 +93,15 @@ class RoomHub:
             # one shared receive, which only serves its own prefix.
             self.channel_name = await self.layer.new_channel()
             await self.layer.group_add(self.group, self.channel_name)
-        self.last_id = await database_sync_to_async(services.last_message_id)(self.room_slug)
+        limit = app_settings.HISTORY_LENGTH
+        last_id, recent, (count, users) = await database_sync_to_async(services.room_state)(
+            self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT
+        )
+        # A broadcast that arrived meanwhile may already have moved last_id on.
+        self.last_id = max(self.last_id, last_id)
+        self.recent = collections.deque(recent)
+        self._recent_limit = limit
+        self.presence_count, self.presence_users = count, users
         if self.layer is not None:
             self._task = asyncio.create_task(self._run(), name=f"elearning_chat hub {self.room_slug}")
 
@@ -111,27 +149,26 @@ class RoomHub:
             for message_id, previous, frame in message["items"]:
                 await self.fan_out_message(frame, message_id, previous)
         elif kind == "chat.frame":
-            await self.fan_out(message["frame"])
+            self.fan_out(message["frame"])
+        elif kind == "chat.deleted":
+            self.forget(message["id"])
+            self.fan_out(message["frame"])
         elif kind == "chat.presence":
-            self.refresh_presence(force=True)
+            self.refresh_presence()
         elif kind == "chat.kick":
-            await self.kick(message["user_id"], message.get("code") or app_settings.REMOVED_CLOSE_CODE)
+            self.kick(message["user_id"], message.get("code") or app_settings.REMOVED_CLOSE_CODE)
 
-    async def fan_out(self, frame, message_id=None):
-        """Write one serialized frame to every local member.
+    def fan_out(self, frame):
+        """Queue one serialized frame for every ready local member, without waiting.
 
-        One ASGI event is shared by all members and written with ``base_send``: no
-        per-member encoding, channel-layer message or handler dispatch.
+        One ASGI event is shared by all members: no per-member encoding, channel-layer
+        message or handler dispatch. Members still connecting get what they missed in
+        the history and presence snapshot they are sent when ready.
         """
         event = {"type": "websocket.send", "text": frame}
         for member in list(self.members):
-            try:
-                if member.ready:
-                    await member.base_send(event)
-                else:
-                    member.hold(frame, message_id)
-            except Exception:  # closed mid-broadcast: the others still get the frame
-                logger.debug("elearning_chat: dropped frame for a closed socket", exc_info=True)
+            if member.ready:
+                member.write(event)
 
     async def fan_out_message(self, frame, message_id, previous):
         """Write a stored message, after any earlier ones this hub missed."""
@@ -140,8 +177,16 @@ class RoomHub:
                 return  # already written (fetched while filling a gap)
             if previous is not None and previous > self.last_id:
                 await self._catch_up(before=message_id)
-            self.last_id = message_id
-            await self.fan_out(frame, message_id)
+            self._written(message_id, frame)
+
+    def _written(self, message_id, frame):
+        self.last_id = message_id
+        if self.recent is not None and message_id not in self._deleted:
+            self.recent.append((message_id, frame))
+            while len(self.recent) > self._recent_limit:
+                self.recent.popleft()
+            self._history_frame = None
+        self.fan_out(frame)
 
     async def catch_up(self):
         """Write the room's stored messages newer than ``last_id`` (a last broadcast the
@@ -152,40 +197,101 @@ class RoomHub:
     async def _catch_up(self, before=None):
         missed = await database_sync_to_async(services.messages_between)(self.room_slug, self.last_id, before)
         for message in missed:
-            self.last_id = message["id"]
-            await self.fan_out(encode(message), message["id"])
+            self._written(message["id"], encode(message))
 
-    async def kick(self, user_id, code):
+    def forget(self, message_id):
+        """A message was deleted: the history sent on connect must not contain it."""
+        if message_id > self.last_id:
+            self._deleted.append(message_id)
+        elif self.recent is not None and any(pk == message_id for pk, _ in self.recent):
+            self.recent = None  # one fewer than HISTORY_LENGTH would mean "nothing older"
+            self._history_frame = None
+
+    async def history_frame(self):
+        """The ``history`` frame for a socket that connects now (encoded).
+
+        Built from the messages the hub holds; read from the database only after a
+        deletion among them or a change of HISTORY_LENGTH. Returns without suspending
+        when nothing has to be read, so the caller can make the socket ready before any
+        other broadcast is written.
+        """
+        while self.recent is None or self._recent_limit != app_settings.HISTORY_LENGTH:
+            async with self._order:
+                limit = app_settings.HISTORY_LENGTH
+                recent = await database_sync_to_async(services.recent_messages)(
+                    self.room_slug, limit, self.last_id
+                )
+                self.recent, self._recent_limit, self._history_frame = collections.deque(recent), limit, None
+        if self._history_frame is None:
+            messages = ",".join(frame for _, frame in self.recent)
+            self._history_frame = (
+                f'{{"type":"history","after":null,"messages":[{messages}],"has_more":false}}'
+            )
+        return self._history_frame
+
+    def kick(self, user_id, code):
         for member in list(self.members):
             if member.user.pk == user_id:
                 try:
-                    await member.remove(code)
+                    member.remove(code)
                 except Exception:
                     logger.debug("elearning_chat: kick of a closed socket", exc_info=True)
 
-    def refresh_presence(self, force=False):
-        """Recompute who is here (all processes) and send it if asked or if it changed.
+    # Presence ----------------------------------------------------------------------
 
-        Concurrent requests coalesce: at most one query runs per hub at a time.
+    def presence_snapshot(self):
+        """The ``presence`` frame a socket gets when it connects (encoded): the count
+        and the first PRESENCE_SNAPSHOT_LIMIT users; ``presence_delta`` frames follow."""
+        if self._presence_frame is None:
+            self._presence_frame = encode(
+                {
+                    "type": "presence",
+                    "room": self.room_slug,
+                    "count": self.presence_count,
+                    "users": self.presence_users,
+                }
+            )
+        return self._presence_frame
+
+    def refresh_presence(self):
+        """Recompute who is here (all processes) and send what changed.
+
+        Requests coalesce: one query pair at a time per hub, then a pause of
+        PRESENCE_INTERVAL before the next, whatever the number of joins meanwhile.
         """
-        # False: nothing to do; "check": send if changed; True: send anyway.
-        self._presence_dirty = True if force else (self._presence_dirty or "check")
+        self._presence_dirty = True
         if self._presence_task is None or self._presence_task.done():
             self._presence_task = asyncio.create_task(self._presence_loop())
 
     async def _presence_loop(self):
         while self._presence_dirty:
-            force = self._presence_dirty is True
             self._presence_dirty = False
             try:
-                users = await database_sync_to_async(services.presence)(self.room_slug)
+                count, users = await database_sync_to_async(services.presence_window)(
+                    self.room_slug, app_settings.PRESENCE_SNAPSHOT_LIMIT
+                )
             except Exception:
                 logger.warning("elearning_chat: presence query failed", exc_info=True)
                 return
-            frame = encode({"type": "presence", "room": self.room_slug, "users": users})
-            if force or frame != self._presence_frame:
-                self._presence_frame = frame
-                await self.fan_out(frame)
+            frame = self.apply_presence(count, users)
+            if frame is not None:
+                self.fan_out(frame)
+                if app_settings.PRESENCE_INTERVAL:
+                    await asyncio.sleep(app_settings.PRESENCE_INTERVAL)
+
+    def apply_presence(self, count, users):
+        """Take a new presence state; returns the ``presence_delta`` frame (encoded)
+        that turns the previous state into it, or None if nothing changed."""
+        before = {user["id"]: user for user in self.presence_users}
+        after = {user["id"] for user in users}
+        joined = [user for user in users if before.get(user["id"]) != user]
+        left = [pk for pk in before if pk not in after]
+        if not joined and not left and count == self.presence_count:
+            return None
+        self.presence_count, self.presence_users, self._presence_frame = count, users, None
+        return encode(
+            {"type": "presence_delta", "room": self.room_slug, "count": count, "joined": joined, "left": left}
+        )
 
 
 class Registry:
@@ -194,33 +300,51 @@ class Registry:
     def __init__(self):
         self.layer = get_channel_layer()
         self.hubs = {}
-        self.lock = asyncio.Lock()
+        # Rooms whose hub is starting: a future each, that joins of the same room wait
+        # for. Starting one room never holds up joins of others.
+        self.starting = {}
         self._beat = None
 
+    def is_open(self, room_slug):
+        """Whether the room has a hub here (running or starting)."""
+        return room_slug in self.hubs or room_slug in self.starting
+
     async def join(self, room_slug, consumer):
-        async with self.lock:
+        """Add ``consumer`` to the room's hub, starting the hub if needed. Raises
+        :class:`RoomsFull` when one more hub would exceed MAX_ROOMS_PER_PROCESS."""
+        while True:
             hub = self.hubs.get(room_slug)
-            if hub is None:
-                hub = RoomHub(self, room_slug)
+            if hub is not None:
+                hub.members.add(consumer)
+                if self._beat is None or self._beat.done():
+                    self._beat = asyncio.create_task(self._heartbeat(), name="elearning_chat heartbeat")
+                return hub
+            starting = self.starting.get(room_slug)
+            if starting is not None:
+                await asyncio.shield(starting)  # then look again: it may have failed
+                continue
+            if len(self.hubs) + len(self.starting) >= app_settings.MAX_ROOMS_PER_PROCESS:
+                raise RoomsFull(room_slug)
+            starting = self.starting[room_slug] = asyncio.get_running_loop().create_future()
+            hub = RoomHub(self, room_slug)
+            try:
                 await hub.start()
                 self.hubs[room_slug] = hub
-            hub.members.add(consumer)
-            if self._beat is None or self._beat.done():
-                self._beat = asyncio.create_task(self._heartbeat(), name="elearning_chat heartbeat")
-            return hub
+            finally:
+                del self.starting[room_slug]
+                starting.set_result(None)  # waiters retry (and start it again if this failed)
 
     async def leave(self, room_slug, consumer):
-        async with self.lock:
-            hub = self.hubs.get(room_slug)
-            if hub is None:
-                return
-            hub.members.discard(consumer)
-            if not hub.members:
-                del self.hubs[room_slug]
-                await hub.stop()
+        hub = self.hubs.get(room_slug)
+        if hub is None:
+            return
+        hub.members.discard(consumer)
+        if not hub.members:
+            del self.hubs[room_slug]
             if not self.hubs and self._beat is not None:
                 self._beat.cancel()
                 self._beat = None
+            await hub.stop()
 
     async def _heartbeat(self):
         while True:

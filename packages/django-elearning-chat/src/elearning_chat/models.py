@@ -13,14 +13,26 @@ room_slug_validator = RegexValidator(
 
 
 class Room(models.Model):
-    """A chat room, created on first join where the room policy allows it."""
+    """A chat room, created on first join where the room policy allows it.
+
+    ``created_by`` counts against ROOM_CREATE_LIMIT; rooms that never got a message are
+    removed by the ``prune_chat_rooms`` command."""
 
     slug = models.CharField(_("slug"), max_length=64, unique=True, validators=[room_slug_validator])
     title = models.CharField(_("title"), max_length=200)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="elearning_chat_rooms",
+        verbose_name=_("created by"),
+    )
 
     class Meta:
         ordering = ["slug"]
+        indexes = [models.Index(fields=["created_by", "created_at"], name="elearning_chat_created_idx")]
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
 

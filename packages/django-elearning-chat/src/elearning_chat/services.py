@@ -6,12 +6,14 @@ thread hop per client frame, so the event loop never waits on the database.
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .conf import app_settings, get_room_policy
-from .frames import message_dict, user_dict
+from .frames import encode, message_dict, user_dict
 from .models import Connection, Message, Room
 
 
@@ -24,25 +26,84 @@ class ChatError(Exception):
         self.detail = detail
 
 
-def get_or_create_room(room_slug):
+class RoomLimitReached(ChatError):
+    """``user`` created ROOM_CREATE_LIMIT rooms in the last hour: no new room for now."""
+
+    def __init__(self):
+        super().__init__("room_limit", _("You have opened too many new rooms; try again later."))
+
+
+def rooms_created_recently(user):
+    """How many rooms ``user`` created in the last hour (ROOM_CREATE_LIMIT counts them)."""
+    since = timezone.now() - datetime.timedelta(hours=1)
+    return Room.objects.filter(created_by=user, created_at__gte=since).count()
+
+
+def may_create_room(user):
+    """Whether ``user`` may create one more room now (ROOM_CREATE_LIMIT per hour)."""
+    return rooms_created_recently(user) < app_settings.ROOM_CREATE_LIMIT
+
+
+def get_or_create_room(room_slug, user=None):
+    """The room, created if missing. With ``user``, the creation counts against that
+    user's ROOM_CREATE_LIMIT and raises :class:`RoomLimitReached` beyond it."""
     room = Room.objects.filter(slug=room_slug).first()
     if room is None:
+        if user is not None and not may_create_room(user):
+            raise RoomLimitReached()
         title = get_room_policy().get_room_title(room_slug)[:200]
         try:
             with transaction.atomic():
-                room = Room.objects.create(slug=room_slug, title=title)
+                room = Room.objects.create(slug=room_slug, title=title, created_by=user)
         except IntegrityError:  # created concurrently by another connection
             room = Room.objects.get(slug=room_slug)
     return room
 
 
 def join(user, room_slug):
-    """The room if the policy lets ``user`` in (creating it on first join), else None."""
+    """The room if the policy lets ``user`` in (creating it on first join), else None.
+    Raises :class:`RoomLimitReached` when creating it is over the user's limit."""
     if not (user.is_authenticated and user.is_active):
         return None
     if not get_room_policy().can_join(user, room_slug):
         return None
-    return get_or_create_room(room_slug)
+    return get_or_create_room(room_slug, user)
+
+
+def enter(user, room_slug, server_id, connection_id, room=None):
+    """The database work of a connect, in one thread hop: the policy check, the room
+    (looked up, or created, unless the caller already has it) and the presence row.
+    Returns the room, or None when the user may not join; raises
+    :class:`RoomLimitReached`. With ``room`` given and the default policy, this is one
+    query (the presence row)."""
+    if room is None:
+        room = join(user, room_slug)
+    elif not (user.is_authenticated and user.is_active and get_room_policy().can_join(user, room_slug)):
+        room = None
+    if room is not None:
+        add_connection(user, room_slug, server_id, connection_id)
+    return room
+
+
+def recent_messages(room_slug, limit, up_to=None):
+    """``(id, encoded frame)`` of the last ``limit`` visible messages (``id <= up_to``),
+    oldest first: what a room hub keeps to answer connects without a query."""
+    qs = Message.objects.visible().filter(room__slug=room_slug)
+    if up_to is not None:
+        qs = qs.filter(id__lte=up_to)
+    rows = list(qs.select_related("author").order_by("-id")[:limit])[::-1]
+    return [(m.pk, encode(message_dict(m, room_slug))) for m in rows]
+
+
+def room_state(room_slug, history_length, presence_limit):
+    """What a room hub loads when it starts: the last message id, the recent messages
+    and the presence window (see :func:`presence_window`)."""
+    last_id = last_message_id(room_slug)
+    return (
+        last_id,
+        recent_messages(room_slug, history_length, last_id),
+        presence_window(room_slug, presence_limit),
+    )
 
 
 def history(room, after=None, limit=None):
@@ -155,18 +216,27 @@ def remove_connection(channel_name):
     Connection.objects.filter(channel_name=channel_name).delete()
 
 
-def presence(room_slug):
-    """Users with at least one live connection to the room, by username."""
+def present_users(room_slug):
+    """Users with at least one live connection to the room (any server process), as a
+    queryset ordered by username (case-insensitive), then id."""
     fresh = timezone.now() - datetime.timedelta(seconds=app_settings.PRESENCE_TTL)
-    rows = (
-        Connection.objects.filter(room_slug=room_slug, seen_at__gte=fresh)
-        .select_related("user")
-        .order_by("user_id")
-    )
-    users = {}
-    for row in rows:
-        users.setdefault(row.user_id, row.user)
-    return sorted((user_dict(u) for u in users.values()), key=lambda u: (u["username"].lower(), u["id"]))
+    user_model = get_user_model()
+    live = Connection.objects.filter(room_slug=room_slug, seen_at__gte=fresh).values("user_id")
+    return user_model.objects.filter(pk__in=live).order_by(Lower(user_model.USERNAME_FIELD), "pk")
+
+
+def presence(room_slug):
+    """Every user present in the room, as protocol dicts, by username."""
+    return [user_dict(u) for u in present_users(room_slug)]
+
+
+def presence_window(room_slug, limit):
+    """``(count, users)``: how many users are present and the first ``limit`` of them by
+    username, as protocol dicts. Two queries, whatever the size of the room."""
+    qs = present_users(room_slug)
+    users = [user_dict(u) for u in qs[:limit]]
+    count = len(users) if len(users) < limit else qs.count()
+    return count, users
 
 
 def heartbeat(server_id):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
+from . import services
 from .conf import app_settings, get_room_policy
 from .models import Connection, Message, Room
 from .policies import BaseRoomPolicy
@@ -87,6 +88,7 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
 
     template_name = "elearning_chat/room.html"
     forbidden_template_name = "elearning_chat/forbidden.html"
+    room_limit_template_name = "elearning_chat/room_limit.html"
 
     def get(self, request, *args, **kwargs):
         slug = kwargs["room"]
@@ -101,6 +103,16 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
                 "denial_reason": self.get_denial_reason(policy, slug),
             }
             return render(request, self.forbidden_template_name, context, status=403)
+        self.stored_title = Room.objects.filter(slug=slug).values_list("title", flat=True).first()
+        if self.stored_title is None and not services.may_create_room(request.user):
+            # The socket would be refused (ROOM_CREATE_LIMIT): say so instead of a dead page.
+            context = {
+                "elearning_base_template": app_settings.BASE_TEMPLATE,
+                "room_slug": slug,
+                "room_title": policy.get_room_title(slug),
+                "room_limit": app_settings.ROOM_CREATE_LIMIT,
+            }
+            return render(request, self.room_limit_template_name, context, status=429)
         return super().get(request, *args, **kwargs)
 
     def get_denial_reason(self, policy, slug):
@@ -114,8 +126,7 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
         slug = kwargs["room"]
         policy = get_room_policy()
         user = self.request.user
-        stored = Room.objects.filter(slug=slug).values_list("title", flat=True).first()
-        title = stored or policy.get_room_title(slug)
+        title = getattr(self, "stored_title", None) or policy.get_room_title(slug)
         can_moderate = policy.can_moderate(user, slug)
         context.update(
             room_slug=slug,
@@ -157,6 +168,8 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
             "typing_two": gettext("%(first)s and %(second)s are typing…"),
             "typing_many": gettext("%(count)s people are typing…"),
             "you": gettext("you"),
+            "presence_more": gettext("and %(count)s more"),
+            "room_limit": gettext("You have opened too many new rooms; try again later."),
             "unknown": gettext("Unknown user"),
             "avatar_alt": gettext("%(name)s's picture"),
             "delete": gettext("Delete"),

@@ -6,14 +6,17 @@ from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from .. import services
 from ..conf import app_settings, get_room_policy
+from ..frames import user_dict
 from ..models import Message, Room
 from ..rooms import is_room_slug, listed_rooms, messages_api_url, websocket_path
-from .serializers import MessageQuerySerializer, MessageSerializer, RoomSerializer
+from .serializers import AuthorSerializer, MessageQuerySerializer, MessageSerializer, RoomSerializer
 
 
 class ChatAPIView(GenericAPIView):
@@ -29,6 +32,13 @@ class ChatAPIView(GenericAPIView):
             classes.append(TokenAuthentication)
         classes += [c for c in api_settings.DEFAULT_AUTHENTICATION_CLASSES if c not in classes]
         return [auth() for auth in classes]
+
+    def check_room(self, request, slug):
+        """404 for a slug that cannot name a room, 403 when the room policy refuses."""
+        if not is_room_slug(slug):
+            raise Http404
+        if not get_room_policy().can_join(request.user, slug):
+            raise PermissionDenied("You may not read this room.")
 
 
 class RoomListView(ChatAPIView):
@@ -66,10 +76,7 @@ class MessageListView(ChatAPIView):
     pagination_class = None
 
     def get(self, request, slug):
-        if not is_room_slug(slug):
-            raise Http404
-        if not get_room_policy().can_join(request.user, slug):
-            raise PermissionDenied("You may not read this room.")
+        self.check_room(request, slug)
         query = MessageQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise ValidationError(query.errors)
@@ -102,3 +109,24 @@ class MessageListView(ChatAPIView):
             previous = link("after", rows[0].pk) if before is not None else None
         serializer = MessageSerializer(rows, many=True, context={"room_slug": slug})
         return Response({"count": count, "next": following, "previous": previous, "results": serializer.data})
+
+
+class MemberPagination(PageNumberPagination):
+    """``?page=``; ``MEMBERS_PAGE_SIZE`` members per page."""
+
+    def get_page_size(self, request):
+        return app_settings.MEMBERS_PAGE_SIZE
+
+
+class MemberListView(ChatAPIView):
+    """Everyone in a room now (an open socket in any server process), by username,
+    paged with ``?page=``: the full list behind the capped ``presence`` frames. Same
+    access as the room: a user the room policy refuses gets 403."""
+
+    serializer_class = AuthorSerializer
+    pagination_class = MemberPagination
+
+    def get(self, request, slug):
+        self.check_room(request, slug)
+        page = self.paginate_queryset(services.present_users(slug))
+        return self.get_paginated_response([user_dict(user) for user in page])

@@ -11,6 +11,10 @@
  *   maxLength   longest accepted message body
  *   historyLimit number of messages the server sends on connect
  *   closeCodes  close codes meaning "removed from the room": do not reconnect
+ *
+ * Presence: a "presence" frame on connect holds the first names (by username) and the
+ * total; "presence_delta" frames then say who entered or left that list and the new
+ * total. The panel shows the names it has and "and N more" for the rest.
  *   strings     translated user-facing texts (%(name)s placeholders)
  *
  * Every text coming from the server is written with textContent, never innerHTML.
@@ -60,6 +64,8 @@
     this.oldestId = null;     // lowest id shown: where "load older" continues
     this.items = new Map();   // message id -> list item
     this.typers = new Map();  // user id -> {name, timer}
+    this.present = new Map(); // user id -> user: the presence window the server keeps us in
+    this.presentCount = 0;    // everyone in the room, listed or not
     this.attempt = 0;
     this.retryTimer = null;
     this.countdownTimer = null;
@@ -204,6 +210,7 @@
       .then(function (response) {
         if (response.type === "opaqueredirect") self.finish(self.t("logged_out"));
         else if (response.status === 403 || response.status === 404) self.finish(self.t("removed"));
+        else if (response.status === 429) self.finish(self.t("room_limit"));
       })
       .catch(function () { /* network down: keep retrying */ })
       .then(function () { self.checkingAccess = false; });
@@ -273,6 +280,7 @@
       case "history": return this.onHistory(frame);
       case "message": return this.onMessage(frame, true);
       case "presence": return this.onPresence(frame);
+      case "presence_delta": return this.onPresenceDelta(frame);
       case "typing": return this.onTyping(frame);
       case "deleted": return this.onDeleted(frame);
       case "error": return this.onError(frame);
@@ -365,11 +373,32 @@
     this.showAlert(text, frame.code === "forbidden" ? "danger" : "warning", true);
   };
 
+  // "presence" (on connect): the first names by username and the total count.
   ChatClient.prototype.onPresence = function (frame) {
-    // The server lists each user once, sorted by username.
-    var users = frame.users;
-    if (this.presenceCount) this.presenceCount.textContent = String(users.length);
+    this.present = new Map();
+    var users = frame.users || [];
+    for (var i = 0; i < users.length; i++) this.present.set(users[i].id, users[i]);
+    this.presentCount = typeof frame.count === "number" ? frame.count : users.length;
+    this.renderPresence();
+  };
+
+  // "presence_delta": who entered and left that window, and the new count.
+  ChatClient.prototype.onPresenceDelta = function (frame) {
+    var left = frame.left || [];
+    var joined = frame.joined || [];
+    for (var i = 0; i < left.length; i++) this.present.delete(left[i]);
+    for (var j = 0; j < joined.length; j++) this.present.set(joined[j].id, joined[j]);
+    this.presentCount = frame.count;
+    this.renderPresence();
+  };
+
+  ChatClient.prototype.renderPresence = function () {
+    if (this.presenceCount) this.presenceCount.textContent = String(this.presentCount);
     if (!this.presenceList) return;
+    var users = Array.from(this.present.values()).sort(function (a, b) {
+      var x = a.username.toLowerCase(), y = b.username.toLowerCase();
+      return x < y ? -1 : x > y ? 1 : a.id - b.id;
+    });
     var items = [];
     for (var j = 0; j < users.length; j++) {
       var li = el("li", "list-group-item d-flex align-items-center gap-2 px-2 py-1 border-0");
@@ -377,6 +406,12 @@
       li.appendChild(el("span", "text-truncate", users[j].username));
       if (users[j].id === this.user.id) li.appendChild(el("span", "badge text-bg-light border ms-auto", this.t("you")));
       items.push(li);
+    }
+    var more = this.presentCount - users.length;
+    if (more > 0) {
+      var rest = el("li", "list-group-item px-2 py-1 border-0 small text-body-secondary", this.t("presence_more", { count: more }));
+      rest.setAttribute("data-chat-presence-more", "");
+      items.push(rest);
     }
     this.presenceList.replaceChildren.apply(this.presenceList, items);
   };
