@@ -16,11 +16,12 @@ bulk, and then, each case on fresh server processes on free 127.0.0.1 ports:
    history frame. Printed: seconds until every socket is back with its history,
    sockets/s, p50/p99 connect-to-history time, failed handshakes, frames and bytes the
    clients received (history frames apart), server RSS per held socket (``VmRSS`` of both
-   server processes, before and while holding), SQL queries per connect.
+   server processes, before and while holding), SQL queries and server CPU milliseconds
+   per connect (``srv ms``: both processes, the storm and the frames that follow it).
 2. **hold**: ``--hold-sockets`` (default 5,000) distinct users over ``--rooms`` (default 100)
    rooms, held for ``--hold-seconds`` (default 60) while one member of each room sends one
    message per second: lost deliveries and p50/p99 delivery latency (one machine-wide
-   monotonic clock), RSS per held socket.
+   monotonic clock), RSS per held socket, server CPU while holding idle and while sending.
 3. **costs**: SQL queries (counted inside both Daphne processes, ``_storm_asgi.py``) and
    Redis commands (``MONITOR``, this database number only) of one connect and one message.
 
@@ -120,6 +121,16 @@ def rss_kb(pids):
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
     return total
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds of the processes ``pids`` so far."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load_text():
@@ -286,7 +297,8 @@ def failure_kind(exc):
         return f"HTTP {exc.response.status_code}"
     if isinstance(exc, TimeoutError):
         return "timeout"
-    return type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    return type(exc).__name__ + (f" ({type(cause).__name__})" if cause else "")
 
 
 def is_history(raw):
@@ -426,7 +438,8 @@ async def hold_client(rooms, opts, run, report, go, start_value, done_q):
     settle_end = time.monotonic() + opts["settle_max"]
     while time.monotonic() < settle_end and time.monotonic() - state["last_frame"] < opts["quiet"]:
         await asyncio.sleep(0.1)
-    report.put({"connected": len(readers), "failed": dict(failed), "connect_s": connect_s})
+    still = time.monotonic() - state["last_frame"] < opts["quiet"]
+    report.put({"connected": len(readers), "failed": dict(failed), "connect_s": connect_s, "still": still})
     await asyncio.to_thread(go.wait, 300)
     start = start_value.value
     watch = LoopWatch()
@@ -532,6 +545,7 @@ def run_storm(label, urls, pids, ports, path, cookies, args):
     }
     q0 = query_count(ports) if ports else None
     rss0 = rss_kb(pids)
+    cpu0 = cpu_seconds(pids)
     start_at = time.monotonic() + 3.0  # the client processes start meanwhile
     procs = [
         ctx.Process(target=storm_process, args=(share, start_at, opts, report, release))
@@ -545,6 +559,7 @@ def run_storm(label, urls, pids, ports, path, cookies, args):
         for _ in procs:
             outs.append(report.get(timeout=args.storm_timeout + args.settle + 60))
         rss1 = rss_kb(pids)
+        cpu1 = cpu_seconds(pids)
         q1 = query_count(ports) if ports else None
     finally:
         release.set()
@@ -574,12 +589,15 @@ def run_storm(label, urls, pids, ports, path, cookies, args):
         "other_mb": sum(r["bytes"] for r in recs) / 1e6,
         "rss_kb": (rss1 - rss0) / max(len(ok), 1),
         "queries": (q1 - q0) / max(len(ok), 1) if q0 is not None else None,
+        "cpu_ms": (cpu1 - cpu0) * 1000 / max(len(ok), 1),
         "cpu": max(o["cpu"] for o in outs),
         "lag": max(o["lag"] for o in outs) * 1000,
         "still": any(o["still_receiving"] for o in outs),
         "load": load_text(),
     }
-    row["saturated"] = row["cpu"] > 0.9 or row["lag"] > 100
+    # The client delayed its own reading by up to ``lag``: client-bound when that is a
+    # tenth of the time measured, or when a client process was busy most of the time.
+    row["saturated"] = row["cpu"] > 0.8 or row["lag"] > 100 * row["back"]
     return row
 
 
@@ -618,10 +636,16 @@ def run_hold(site, keys, rooms, args):
         try:
             ready = [report.get(timeout=args.hold_sockets / 20 + args.settle + 120) for _ in procs]
             rss1 = rss_kb(pids)
+            # Idle: the sockets are held, nothing is sent.
+            idle0, t_idle = cpu_seconds(pids), time.monotonic()
+            time.sleep(args.idle)
+            idle_cpu = (cpu_seconds(pids) - idle0) / (time.monotonic() - t_idle)
             q1 = query_count(ports)
             start_value.value = time.monotonic() + 1.0
             go.set()
+            busy0 = cpu_seconds(pids)
             done = [done_q.get(timeout=args.hold_seconds + 120) for _ in procs]
+            busy_cpu = (cpu_seconds(pids) - busy0) / (time.monotonic() - start_value.value)
             q2 = query_count(ports)
         finally:
             go.set()
@@ -646,6 +670,9 @@ def run_hold(site, keys, rooms, args):
             "connected": connected,
             "failures": dict(failures),
             "connect_s": max(r["connect_s"] for r in ready),
+            "still": any(r["still"] for r in ready),
+            "idle_cpu": idle_cpu,
+            "busy_cpu": busy_cpu,
             "rss_kb": (rss1 - rss0) / max(connected, 1),
             "connect_queries": (q1 - q0) / max(connected, 1),
             "queries_per_msg": (q2 - q1) / max(sent, 1),
@@ -780,7 +807,7 @@ def run_costs(site, keys, room, args):
 def print_storm_header():
     print(
         f"{'case':22} {'N':>5} {'failed':>6} {'back s':>7} {'sock/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'hist fr':>7} {'other fr':>9} {'other MB':>9} {'KB/cl':>7} {'RSS KB/s':>8} {'q/conn':>6} "
+        f"{'hist fr':>7} {'other fr':>9} {'other MB':>9} {'KB/cl':>7} {'RSS KB/s':>8} {'q/conn':>6} {'srv ms':>6} "
         f"{'cl cpu':>6} {'lag ms':>6}  load"
     )
 
@@ -793,7 +820,7 @@ def print_storm_row(r):
     print(
         f"{r['case']:22} {r['n']:>5} {r['failed']:>6} {r['back']:>7.2f} {r['rate']:>7.0f} {r['p50']:>7.0f} "
         f"{r['p99']:>7.0f} {r['hist_frames']:>7} {r['frames']:>9} {r['other_mb']:>9.2f} "
-        f"{r['other_mb'] * 1000 / max(r['n'], 1):>7.1f} {r['rss_kb']:>8.1f} {queries:>6} "
+        f"{r['other_mb'] * 1000 / max(r['n'], 1):>7.1f} {r['rss_kb']:>8.1f} {queries:>6} {r['cpu_ms']:>6.1f} "
         f"{r['cpu'] * 100:>5.0f}% {r['lag']:>6.0f}  {r['load']}{flags}",
         flush=True,
     )
@@ -804,12 +831,15 @@ def print_storm_row(r):
 def print_hold(h):
     print(
         f"\nhold: {h['sockets']} sockets over {h['rooms']} rooms ({h['connected']} connected in "
-        f"{h['connect_s']:.1f} s, failures {h['failures'] or 0}), {h['sent']} messages sent\n"
+        f"{h['connect_s']:.1f} s, failures {h['failures'] or 0}"
+        f"{', frames still arriving when sending began' if h['still'] else ''}), {h['sent']} messages sent\n"
         f"  deliveries {h['received']}/{h['expected']} ({h['deliv_s']:.0f}/s)  lost {h['lost']}  "
         f"p50 {h['p50']:.1f} ms  p99 {h['p99']:.1f} ms  max {h['max']:.1f} ms  "
         f"closed by server {h['closed'] or 0}\n"
         f"  RSS {h['rss_kb']:.1f} KB/socket  SQL queries {h['connect_queries']:.1f}/connect, "
-        f"{h['queries_per_msg']:.1f}/message  client cpu {h['cpu'] * 100:.0f}% lag {h['lag']:.0f} ms  {h['load']}",
+        f"{h['queries_per_msg']:.1f}/message  client cpu {h['cpu'] * 100:.0f}% lag {h['lag']:.0f} ms  {h['load']}\n"
+        f"  server CPU (both processes, % of one core): {h['idle_cpu'] * 100:.0f}% holding idle, "
+        f"{h['busy_cpu'] * 100:.0f}% while sending",
         flush=True,
     )
 
@@ -899,6 +929,7 @@ def main(argv=None):
     parser.add_argument(
         "--settle", type=float, default=15.0, help="max seconds to wait for frames after a storm"
     )
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle holding measured for CPU")
     parser.add_argument("--skip", default="", help="phases to skip: storm,hold,costs")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test under a minute")
     parser.add_argument(
@@ -909,6 +940,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.storm, args.hold_sockets, args.rooms, args.hold_seconds, args.settle = "200", 300, 10, 5.0, 3.0
+        args.idle = 2.0
     sizes = [int(x) for x in args.storm.split(",") if x.strip()]
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
