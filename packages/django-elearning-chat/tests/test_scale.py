@@ -119,6 +119,30 @@ async def test_presence_of_a_room_larger_than_the_snapshot_is_two_queries(users)
     await close_all(a, b, c)
 
 
+@override_settings(ELEARNING_CHAT={"PRESENCE_INTERVAL": 3600})
+@pytest.mark.asyncio
+async def test_a_join_storm_sends_one_presence_notice_per_room_and_interval(users, monkeypatch):
+    people = await users(*(f"user{i}" for i in range(6)))
+    registry = get_registry()
+    notices = []
+    original = registry.broadcast
+
+    async def broadcast(room_slug, message):
+        if message["type"] == "chat.presence":
+            notices.append(room_slug)
+        await original(room_slug, message)
+
+    monkeypatch.setattr(registry, "broadcast", broadcast)
+    first, _ = await join(people[0])
+    others = [(await join(person))[0] for person in people[1:]]
+    other_room, _ = await join(people[0], "other")
+    # The first join is announced at once, the next ones together at the interval's end.
+    assert notices.count("lobby") == 1 and "other" not in registry._announce_again
+    assert set(registry._announcing) == {"lobby", "other"} and registry._announce_again == {"lobby"}
+    await presence_becomes(first, ["user0"])
+    await close_all(first, *others, other_room)
+
+
 # Hubs start per room ------------------------------------------------------------------
 
 

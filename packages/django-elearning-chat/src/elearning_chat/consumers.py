@@ -166,8 +166,10 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
             return
         try:
             self.hub = await registry.join(self.room_slug, self)
-        except RoomsFull:
+        except Exception as exc:  # RoomsFull, or the layer is down: no presence row left behind
             await database_sync_to_async(services.remove_connection)(self.connection_id)
+            if not isinstance(exc, RoomsFull):
+                raise
             await self.close()
             return
         if self.hub.room is None:
@@ -182,7 +184,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         self.write({"type": "websocket.send", "text": history})
         self.write({"type": "websocket.send", "text": self.hub.presence_snapshot()})
         self.ready = True
-        await registry.broadcast(self.room_slug, {"type": "chat.presence"})
+        registry.announce_presence(self.room_slug)
 
     async def disconnect(self, code):
         if self.writer is not None:
@@ -193,7 +195,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         await registry.leave(self.room_slug, self)
         self.hub = None
         await database_sync_to_async(services.remove_connection)(self.connection_id)
-        await registry.broadcast(self.room_slug, {"type": "chat.presence"})
+        registry.announce_presence(self.room_slug)
 
     # Called by the hub -------------------------------------------------------------
 

@@ -304,6 +304,9 @@ class Registry:
         # for. Starting one room never holds up joins of others.
         self.starting = {}
         self._beat = None
+        # Rooms whose presence changed here: one notice task each (see announce_presence).
+        self._announcing = {}
+        self._announce_again = set()
 
     def is_open(self, room_slug):
         """Whether the room has a hub here (running or starting)."""
@@ -369,6 +372,35 @@ class Registry:
                 await hub.catch_up()  # a last broadcast the layer dropped
             except Exception:
                 logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
+
+    def announce_presence(self, room_slug):
+        """Tell every process's hub of the room that somebody joined or left here.
+
+        At most one notice per room and PRESENCE_INTERVAL leaves this process (the first
+        at once, the joins and leaves of the interval together at its end): a join storm
+        costs the channel layer a few messages per room, not one per socket, and never
+        more concurrent layer calls than rooms.
+        """
+        if room_slug in self._announcing:
+            self._announce_again.add(room_slug)
+        else:
+            self._announcing[room_slug] = asyncio.create_task(self._announce(room_slug))
+
+    async def _announce(self, room_slug):
+        try:
+            while True:
+                self._announce_again.discard(room_slug)
+                try:
+                    await self.broadcast(room_slug, {"type": "chat.presence"})
+                except Exception:  # the heartbeat refreshes presence anyway
+                    logger.warning(
+                        "elearning_chat: could not announce presence of %s", room_slug, exc_info=True
+                    )
+                await asyncio.sleep(app_settings.PRESENCE_INTERVAL)
+                if room_slug not in self._announce_again:
+                    return
+        finally:
+            del self._announcing[room_slug]
 
     async def broadcast(self, room_slug, message):
         """Send a hub message to every process's hub of the room."""
