@@ -52,11 +52,11 @@ def test_the_feedback_list_uses_the_same_rendering(rated, client):
     page = ratings(client.get(reverse("elearning_courses:course_detail", args=[rated.pk])).content.decode())
     individual = page[2:]
     assert len(individual) == 2
-    assert sorted((stars(r), "Rated 4 out of 5" in r) for r in individual) == [
+    assert sorted((stars(r), "Rated 4.0 out of 5" in r) for r in individual) == [
         ("*****", False),
         ("****-", True),
     ]
-    assert any("<strong>5</strong>" in r and "Rated 5 out of 5" in r for r in individual)
+    assert any("<strong>5.0</strong>" in r and "Rated 5.0 out of 5" in r for r in individual)
 
 
 def test_an_unrated_course_says_so_everywhere(course, client):
