@@ -149,3 +149,82 @@ class TestPush:
         with django_capture_on_commit_callbacks(execute=True):
             services.enroll(clean["student"], course)
         assert Enrollment.objects.filter(student=clean["student"]).exists()
+
+
+class TestFanOut:
+    """A material for a course of many students: one grouped count query, one callback."""
+
+    receive = TestPush.receive
+
+    #: insert the material, select the enrolled students, one bulk insert, one grouped count
+    QUERIES = 4
+
+    @pytest.mark.parametrize("students", [1, 50])
+    def test_same_queries_for_1_or_50_students_with_the_pushes_sent(
+        self, students, owner, make_user, django_assert_num_queries, django_capture_on_commit_callbacks
+    ):
+        from elearning_courses.models import Course
+
+        course = Course.objects.create(teacher=owner, title="Fan <b>out</b>")
+        people = [make_user(f"s{i}") for i in range(students)]
+        Enrollment.objects.bulk_create([Enrollment(course=course, student=s) for s in people])
+        # The first student already has an unread notification: their count is 2.
+        Notification.objects.create(recipient=people[0], verb="enrolled", message="older")
+        receivers = {s.pk: self.receive(s.pk) for s in people}
+        with django_assert_num_queries(self.QUERIES):
+            with django_capture_on_commit_callbacks(execute=True) as callbacks:
+                services.add_material(owner, course, file=pdf_upload(), title="Slides")
+        assert len(callbacks) == 1
+        created = {n.recipient_id: n for n in Notification.objects.filter(verb="material")}
+        for student in people:
+            payload = receivers[student.pk]()["payload"]
+            assert payload["type"] == "notification"
+            assert payload["unread_count"] == (2 if student == people[0] else 1)
+            assert payload["notification"]["id"] == created[student.pk].pk
+            assert payload["html"] == notifications.render_item(created[student.pk])
+
+    def test_a_rolled_back_upload_pushes_nothing(self, clean, course, django_capture_on_commit_callbacks):
+        from django.db import transaction
+
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            try:
+                with transaction.atomic():
+                    services.add_material(clean["owner"], course, file=pdf_upload())
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+        assert callbacks == []
+
+
+class TestPushedItem:
+    """The pushed ``html`` is the notifications page's own item, escaped."""
+
+    def test_same_markup_as_the_page_and_escaped(self, owner, client, django_capture_on_commit_callbacks):
+        n = Notification.objects.create(
+            recipient=owner, verb="enrolled", message='<script>alert("x")</script> & co', url="/courses/1/"
+        )
+        html = notifications.render_item(n)
+        assert "<script>" not in html
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in html
+        assert f'href="/notifications/{n.pk}/"' in html
+        assert f'data-notification-id="{n.pk}"' in html
+        # No "Mark as read" form: a push has no CSRF token to put in it.
+        assert "<form" not in html
+        client.force_login(owner)
+        page = client.get("/notifications/").content.decode()
+        item_open = html.strip().split("\n")[0]
+        assert item_open.startswith("<li ") and item_open in page
+        body = html.strip().split("\n")[1:4]
+        assert all(line in page for line in body)
+
+    def test_unmounted_pages_give_an_item_without_a_link(self, owner, monkeypatch):
+        import django.urls
+
+        def unmounted(*args, **kwargs):
+            raise django.urls.NoReverseMatch
+
+        # The {% url %} tag imports reverse when it renders.
+        monkeypatch.setattr(django.urls, "reverse", unmounted)
+        n = Notification.objects.create(recipient=owner, verb="enrolled", message="hello", url="/x/")
+        html = notifications.render_item(n)
+        assert "<a " not in html and "hello" in html

@@ -5,12 +5,14 @@
  * /ws/notifications/), with wss:// on HTTPS pages, and keeps the unread badge
  * (#notification-count) in step with what the server pushes:
  *
- *   {"type": "notification", "notification": {...}, "unread_count": 3}
+ *   {"type": "notification", "notification": {...}, "html": "<li ...>", "unread_count": 3}
  *
  * Every frame carrying a numeric "unread_count" updates the badge. Each pushed
- * notification is put on top of every list marked data-live-notifications (the
- * home page's and the notifications page's) and re-dispatched on document as an
- * "elearning:notification" CustomEvent (detail = the frame) for other scripts.
+ * notification's "html" (the list item, rendered and escaped by the server from
+ * the template the notifications page uses) is put on top of every list marked
+ * data-live-notifications (the home page's and the notifications page's), and the
+ * frame is re-dispatched on document as an "elearning:notification" CustomEvent
+ * (detail = the frame) for other scripts.
  * Reconnects with exponential back-off (1 s doubling to 30 s, with jitter).
  * No framework, no build step.
  */
@@ -59,45 +61,32 @@
       setCount(data.unread_count);
     }
     if (data.type === "notification" && data.notification) {
-      prependToFeeds(data.notification);
+      prependToFeeds(data.html);
       document.dispatchEvent(new CustomEvent("elearning:notification", { detail: data }));
     }
   }
 
-  // Lists marked data-live-notifications get each pushed notification on top.
-  // Text goes in with textContent (never HTML) and only same-site paths become links.
-  function prependToFeeds(notification) {
+  // The server's markup of one item, as an element (nothing is built here: the
+  // server rendered it from the page's own item template and escaped its text).
+  function itemFrom(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    return holder.content.firstElementChild;
+  }
+
+  // Lists marked data-live-notifications get each pushed item on top; data-limit
+  // caps their length and data-empty names the element that says "nothing yet".
+  function prependToFeeds(html) {
+    if (typeof html !== "string" || !html) {
+      return;
+    }
     var feeds = document.querySelectorAll("[data-live-notifications]");
     for (var i = 0; i < feeds.length; i++) {
       var feed = feeds[i];
-      var item = document.createElement("li");
-      item.className = feed.getAttribute("data-item-class") || "list-group-item fw-semibold";
-      item.setAttribute("data-notification-id", String(notification.id));
-      var url = typeof notification.url === "string" ? notification.url : "";
-      var local = url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\";
-      // data-open-url is the "open and mark read" URL of notification 0.
-      var opener = feed.getAttribute("data-open-url");
-      if (local && opener && typeof notification.id === "number") {
-        url = opener.replace(/\/0\/$/, "/" + notification.id + "/");
+      var item = itemFrom(html);
+      if (!item) {
+        return;
       }
-      var text = document.createElement(local ? "a" : "span");
-      if (text.tagName === "A") {
-        text.href = url;
-        text.className = feed.getAttribute("data-link-class") || "";
-      }
-      text.textContent = notification.message || "";
-      var newLabel = feed.getAttribute("data-new-label");
-      if (newLabel) {
-        var badgeNew = document.createElement("span");
-        badgeNew.className = "badge text-bg-primary me-1";
-        badgeNew.textContent = newLabel;
-        item.appendChild(badgeNew);
-      }
-      item.appendChild(text);
-      var when = document.createElement("div");
-      when.className = "small text-body-secondary fw-normal";
-      when.textContent = feed.getAttribute("data-just-now") || "just now";
-      item.appendChild(when);
       feed.insertBefore(item, feed.firstChild);
       feed.classList.remove("d-none");
       var limit = parseInt(feed.getAttribute("data-limit"), 10);
