@@ -130,6 +130,55 @@ class TestMe:
         assert response.status_code == 200, response.data
         assert response.data["profile_picture"].startswith("http://testserver/media/elearning_users/avatars/")
 
+    def upload_picture(self, api_client, name, capture):
+        picture = SimpleUploadedFile(name, image_bytes(), content_type="image/png")
+        with capture(execute=True):
+            response = api_client.patch("/api/users/me/", {"profile_picture": picture}, format="multipart")
+        assert response.status_code == 200, response.data
+
+    def test_replacing_the_picture_deletes_the_old_file(
+        self, api_client, student, django_capture_on_commit_callbacks
+    ):
+        api_client.force_authenticate(student)
+        self.upload_picture(api_client, "one.png", django_capture_on_commit_callbacks)
+        student.refresh_from_db()
+        first, storage = student.profile_picture.name, student.profile_picture.storage
+        self.upload_picture(api_client, "two.png", django_capture_on_commit_callbacks)
+        student.refresh_from_db()
+        assert student.profile_picture.name != first
+        assert storage.exists(student.profile_picture.name)
+        assert not storage.exists(first)
+
+    @pytest.mark.parametrize(
+        "body, fmt", [({"profile_picture": None}, "json"), ({"profile_picture": ""}, "multipart")]
+    )
+    def test_null_or_empty_removes_the_picture_and_its_file(
+        self, body, fmt, api_client, student, django_capture_on_commit_callbacks
+    ):
+        api_client.force_authenticate(student)
+        self.upload_picture(api_client, "one.png", django_capture_on_commit_callbacks)
+        student.refresh_from_db()
+        name, storage = student.profile_picture.name, student.profile_picture.storage
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.patch("/api/users/me/", body, format=fmt)
+        assert response.status_code == 200, response.data
+        assert response.data["profile_picture"] is None
+        student.refresh_from_db()
+        assert not student.profile_picture
+        assert not storage.exists(name)
+
+    def test_other_fields_leave_the_picture_alone(
+        self, api_client, student, django_capture_on_commit_callbacks
+    ):
+        api_client.force_authenticate(student)
+        self.upload_picture(api_client, "one.png", django_capture_on_commit_callbacks)
+        student.refresh_from_db()
+        name = student.profile_picture.name
+        with django_capture_on_commit_callbacks(execute=True):
+            api_client.patch("/api/users/me/", {"status": "busy"}, format="json")
+        student.refresh_from_db()
+        assert student.profile_picture.name == name and student.profile_picture.storage.exists(name)
+
     def test_bad_picture(self, api_client, student):
         api_client.force_authenticate(student)
         bad = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n<html>", content_type="image/png")

@@ -165,11 +165,14 @@ def test_admin_lists_users(admin_client, student):
     assert b"stu" in response.content
 
 
-def test_replacing_and_removing_the_picture_deletes_old_files(client, student):
+def test_replacing_and_removing_the_picture_deletes_old_files(
+    client, student, django_capture_on_commit_callbacks
+):
     client.force_login(student)
     for name in ("one.png", "two.png"):
         picture = SimpleUploadedFile(name, image_bytes(), content_type="image/png")
-        client.post("/accounts/profile/", {"status": "", "profile_picture": picture})
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/accounts/profile/", {"status": "", "profile_picture": picture})
         student.refresh_from_db()
         if name == "one.png":
             first = student.profile_picture.name
@@ -177,8 +180,30 @@ def test_replacing_and_removing_the_picture_deletes_old_files(client, student):
     assert not storage.exists(first)
     second = student.profile_picture.name
     assert storage.exists(second)
-    response = client.post("/accounts/profile/", {"status": "", "remove_picture": "on"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/profile/", {"status": "", "remove_picture": "on"})
     assert response.status_code == 302
     student.refresh_from_db()
     assert not student.profile_picture
     assert not storage.exists(second)
+
+
+def test_the_old_picture_stays_until_the_save_commits(client, student, django_capture_on_commit_callbacks):
+    client.force_login(student)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/profile/",
+            {"status": "", "profile_picture": SimpleUploadedFile("a.png", image_bytes())},
+        )
+    student.refresh_from_db()
+    old = student.profile_picture.name
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            "/accounts/profile/",
+            {"status": "", "profile_picture": SimpleUploadedFile("b.png", image_bytes())},
+        )
+    # Not committed yet: a rollback would leave the row naming the old file, so it is kept.
+    assert student.profile_picture.storage.exists(old)
+    for callback in callbacks:
+        callback()
+    assert not student.profile_picture.storage.exists(old)

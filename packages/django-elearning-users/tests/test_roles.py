@@ -38,3 +38,25 @@ def test_drf_permissions(rf, teacher, student):
         request.user = user
         assert IsTeacher().has_permission(request, None) is t
         assert IsStudent().has_permission(request, None) is s
+
+
+def test_role_checks_use_the_role_choices():
+    from elearning_users import decorators, mixins, permissions
+    from elearning_users.models import Role
+
+    # Identity, not just equality: the checks hold the members of Role, not copies of the strings.
+    assert mixins.TeacherRequiredMixin.required_role is Role.TEACHER
+    assert mixins.StudentRequiredMixin.required_role is Role.STUDENT
+    assert permissions.IsTeacher.role is Role.TEACHER
+    assert permissions.IsStudent.role is Role.STUDENT
+    assert decorators.Role is Role
+
+
+def test_permission_messages_are_translatable(monkeypatch):
+    from django.utils import translation
+
+    from elearning_users.permissions import IsStudent, IsTeacher
+
+    monkeypatch.setattr(translation._trans, "gettext", str.upper, raising=False)
+    assert str(IsTeacher.message) == "ONLY TEACHERS CAN DO THIS."
+    assert str(IsStudent.message) == "ONLY STUDENTS CAN DO THIS."

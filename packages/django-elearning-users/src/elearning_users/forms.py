@@ -3,8 +3,8 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from . import pictures
 from .conf import app_settings
-from .images import process_profile_picture
 from .models import Role
 
 
@@ -76,22 +76,18 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
             del self.fields["remove_picture"]
 
     def clean_profile_picture(self):
-        picture = self.cleaned_data.get("profile_picture")
-        # Only new uploads carry a content type; an unchanged picture is the stored file.
-        if picture and hasattr(picture, "content_type"):
-            return process_profile_picture(picture)
-        return picture
+        return pictures.clean_picture(self.cleaned_data.get("profile_picture"))
 
     def save(self, commit=True):
         user = super().save(commit=False)
         new_upload = "profile_picture" in self.changed_data and user.profile_picture
+        picture = pictures.KEEP
         if self.cleaned_data.get("remove_picture") and not new_upload:
-            user.profile_picture = ""
+            picture = None
         if commit:
-            user.save()
-            # The old file is no longer referenced: delete it (after the row is saved).
-            if self._old_picture and user.profile_picture.name != self._old_picture:
-                user.profile_picture.storage.delete(self._old_picture)
+            return pictures.save_profile(user, old_picture=self._old_picture, picture=picture)
+        if picture is None:
+            user.profile_picture = ""
         return user
 
 

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .. import pictures
 from ..conf import app_settings
-from ..images import process_profile_picture
 from ..models import Role
 
 
@@ -65,8 +65,15 @@ class MeSerializer(serializers.ModelSerializer):
             "date_joined",
         )
         read_only_fields = ("id", "username", "role", "is_staff", "date_joined")
+        # null (or "" in a multipart body) removes the picture.
+        extra_kwargs = {"profile_picture": {"allow_null": True}}
 
     def validate_profile_picture(self, value):
-        if value:
-            return process_profile_picture(value)
-        return value
+        return pictures.clean_picture(value)
+
+    def update(self, instance, validated_data):
+        old_picture = instance.profile_picture.name or ""
+        picture = validated_data.pop("profile_picture", pictures.KEEP)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return pictures.save_profile(instance, old_picture=old_picture, picture=picture)
