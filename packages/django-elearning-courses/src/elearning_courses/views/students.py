@@ -19,30 +19,30 @@ from .mixins import LenientPaginationMixin, OwnedCourseMixin
 PAGE_SIZE = 25
 
 
-class StudentListView(OwnedCourseMixin, LenientPaginationMixin, ListView):
+class _CourseStudentsView(OwnedCourseMixin, LenientPaginationMixin, ListView):
+    """The rows of ``model`` (with a ``student``) of the teacher's course, newest first."""
+
+    model = None
     paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        return (
+            self.model.objects.filter(course=self.course)
+            .select_related("student")
+            .order_by("-created_at", "-id")
+        )
+
+
+class StudentListView(_CourseStudentsView):
+    model = Enrollment
     template_name = "elearning_courses/course_students.html"
     context_object_name = "enrollments"
 
-    def get_queryset(self):
-        return (
-            Enrollment.objects.filter(course=self.course)
-            .select_related("student")
-            .order_by("-created_at", "-id")
-        )
 
-
-class BlockedListView(OwnedCourseMixin, LenientPaginationMixin, ListView):
-    paginate_by = PAGE_SIZE
+class BlockedListView(_CourseStudentsView):
+    model = CourseBlock
     template_name = "elearning_courses/course_blocked.html"
     context_object_name = "blocks"
-
-    def get_queryset(self):
-        return (
-            CourseBlock.objects.filter(course=self.course)
-            .select_related("student")
-            .order_by("-created_at", "-id")
-        )
 
 
 def _get_student(pk):
