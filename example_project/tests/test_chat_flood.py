@@ -104,28 +104,42 @@ async def test_capacity_one_flood_loses_nothing_after_resync():
                 await comm.send_json_to({"type": "message", "body": f"flood {n}-{i}"})
                 await asyncio.sleep(0.005)  # separate stores, not one batch
 
-        # A slow process: its hub takes 20 ms per broadcast, so with room for ONE
-        # message in its channel most broadcasts are dropped by the layer.
+        # A stuck process: its hub holds its first broadcast until every message is
+        # stored. With room for ONE message in its channel, the layer drops the other
+        # broadcasts meanwhile (each sender's first store broadcasts on its own, so there
+        # are at least as many broadcasts as senders).
         slow_dispatch = RoomHub.dispatch
+        release, all_stored = asyncio.Event(), asyncio.Event()
+        loop = asyncio.get_running_loop()
 
         async def dispatch(self, message):
-            await asyncio.sleep(0.02)
+            if message.get("type") == "chat.messages":
+                await release.wait()
             await slow_dispatch(self, message)
 
-        fills = []
-        original = services.messages_between
+        fills, stored_count = [], []
+        original, original_post = services.messages_between, services.post_messages
 
         def counting(*args, **kwargs):
             fills.append(args)
             return original(*args, **kwargs)
 
-        services.messages_between = counting
+        def posting(*args, **kwargs):
+            results = original_post(*args, **kwargs)
+            stored_count.extend(r for r in results if not isinstance(r, services.ChatError))
+            if len(stored_count) == SENDERS * PER_SENDER:
+                loop.call_soon_threadsafe(all_stored.set)
+            return results
+
+        services.messages_between, services.post_messages = counting, posting
         RoomHub.dispatch = dispatch
         try:
             await asyncio.gather(*(flood(comm, n) for n, comm in enumerate(sender_socks)))
+            await asyncio.wait_for(all_stored.wait(), 30)
+            release.set()
             live = [await r.drain(comm) for r, comm in zip(receivers, reader_socks, strict=True)]
         finally:
-            services.messages_between = original
+            services.messages_between, services.post_messages = original, original_post
             RoomHub.dispatch = slow_dispatch
         assert fills, "the layer dropped no broadcast: the flood is too gentle to test anything"
         for ids in live:  # live delivery never duplicates nor reorders
