@@ -143,6 +143,17 @@ async def test_a_join_storm_sends_one_presence_notice_per_room_and_interval(user
     await close_all(first, *others, other_room)
 
 
+@pytest.mark.asyncio
+async def test_sockets_hold_no_channel_layer_channel(users):
+    ann, bob = await users("ann", "bob")
+    a, _ = await join(ann)
+    b, _ = await join(bob)
+    hub = get_registry().hubs["lobby"]
+    assert hub.channel_name  # the room's one member of the group in this process
+    assert all(member.channel_layer is None and not hasattr(member, "channel_name") for member in hub.members)
+    await close_all(a, b)
+
+
 # Hubs start per room ------------------------------------------------------------------
 
 

@@ -123,6 +123,10 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
 
     room = None
     hub = None
+    # No channel-layer channel per socket: the room hub is the process's only member of
+    # the room's group and writes to its sockets directly. A channel per socket would cost
+    # each one a pending layer receive (a task and a queue) for messages that never come.
+    channel_layer_alias = None
 
     async def dispatch(self, message):
         # Channels' own dispatch (>= 4.2) first awaits aclose_old_connections(), a
@@ -144,8 +148,8 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         self.last_typing = 0.0
         self.outbox = []  # validated bodies waiting for the writer task
         self.message_writer = None
-        # Presence row key: the consumer's channel when a layer is configured.
-        self.connection_id = getattr(self, "channel_name", None) or uuid.uuid4().hex
+        # Presence row key, unique per socket.
+        self.connection_id = uuid.uuid4().hex
         if self.user is None or not self.user.is_authenticated:
             await self.close()  # handshake rejected (HTTP 403)
             return
