@@ -11,7 +11,7 @@ from .models import Role
 class BootstrapFormMixin:
     """Give every widget its Bootstrap 5 class and mark fields with errors invalid.
 
-    Used together with the ``elearning_users/includes/field.html`` template, which
+    Used together with the ``elearning_users/elements/field.html`` template, which
     renders the label, the widget, the help text and the errors beside the field.
     """
 
