@@ -1,5 +1,13 @@
+from datetime import timedelta
+
 from django.apps import apps
 from django.shortcuts import render
+from django.urls import NoReverseMatch
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
 
 #: Courses shown per section of the home page.
 HOME_COURSES = 6
@@ -11,14 +19,29 @@ def home(request):
     Teachers see the courses they teach; students the courses they are enrolled in
     and a few others to discover; both see their latest notifications.
     """
-    context = {}
+    context = {"first_session": _first_session(request.user)}
     if apps.is_installed("elearning_courses"):
         context.update(_course_context(request.user))
     return render(request, "home.html", context)
 
 
+#: A log-in this close to the account's creation is its first session: no "Welcome back".
+FIRST_SESSION = timedelta(minutes=1)
+
+
+def _first_session(user):
+    """Whether ``user`` signed up (or got the account) just before logging in this time.
+
+    Log-in overwrites ``last_login``, so the page cannot know about an earlier visit;
+    right after sign-up both timestamps are the same moment.
+    """
+    if not user.is_authenticated or user.last_login is None:
+        return False
+    return user.last_login - user.date_joined < FIRST_SESSION
+
+
 def _course_context(user):
-    from elearning_courses.models import Course, Notification
+    from elearning_courses.models import Course, CourseBlock, Notification
     from elearning_users.models import Role
 
     courses = Course.objects.with_stats().order_by("-created_at", "-id")
@@ -32,8 +55,43 @@ def _course_context(user):
     if getattr(user, "role", None) == Role.TEACHER:
         context["my_courses"] = courses.taught_by(user)[:HOME_COURSES]
     else:
+        # The blocks say why a course left the list (the reason the teacher gave).
+        context["blocks"] = CourseBlock.objects.filter(student=user).select_related("course")
         context["my_courses"] = courses.enrolled_by(user)[:HOME_COURSES]
         context["discover_courses"] = courses.exclude(enrollments__student=user).exclude(
             blocks__student=user
         )[:3]
     return context
+
+
+class ApiRootView(APIView):
+    """``/api/``: the browsable API's front door, a link to each group of endpoints.
+
+    Open to everyone (the endpoints check access themselves), so a visitor who is not
+    logged in sees where to go and the browsable API's "Log in" link.
+    """
+
+    permission_classes = [AllowAny]
+    #: (key, URL name) of each listed endpoint; names that are not mounted are left out.
+    endpoints = [
+        ("users", "elearning_users_api:user-list"),
+        ("courses", "elearning_courses_api:course-list"),
+        ("enrollments", "elearning_courses_api:enrollment-list"),
+        ("feedback", "elearning_courses_api:feedback-list"),
+        ("blocks", "elearning_courses_api:block-list"),
+        ("notifications", "elearning_courses_api:notification-list"),
+        ("chat_rooms", "elearning_chat_api:room-list"),
+        ("schema", "schema"),
+        ("docs", "swagger-ui"),
+        ("redoc", "redoc"),
+    ]
+
+    @extend_schema(exclude=True)  # a list of links, not an endpoint of the API
+    def get(self, request, format=None):
+        links = {}
+        for key, name in self.endpoints:
+            try:
+                links[key] = reverse(name, request=request, format=format)
+            except NoReverseMatch:
+                continue
+        return Response(links)

@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from demo import views as demo_views
 
 api_patterns = [
+    # The browsable API's front door: every endpoint group, and the log-in link it shows.
+    path("", demo_views.ApiRootView.as_view(), name="api-root"),
+    path("auth/", include("rest_framework.urls")),
     path("", include("elearning_users.api.urls")),
     path("", include("elearning_courses.api.urls")),
     path("chat/", include("elearning_chat.api.urls")),
@@ -22,6 +27,8 @@ urlpatterns = [
     path("chat/", include("elearning_chat.urls")),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico before reading any <link rel="icon">.
+    path("favicon.ico", RedirectView.as_view(url=static_url("favicon.svg"), permanent=True)),
 ]
 
 if settings.DEBUG:

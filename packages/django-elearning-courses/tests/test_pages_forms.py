@@ -349,7 +349,7 @@ class TestQueryCounts:
         settings.ELEARNING_COURSES = {"CATALOG_PAGE_SIZE": 50}
         _courses, students = seed(rows)
         client.force_login(students[0])
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):  # ... and the student's blocks, with their courses
             response = client.get("/courses/mine/")
         assert len(response.context["courses"]) == rows
 

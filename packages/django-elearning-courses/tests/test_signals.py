@@ -63,11 +63,29 @@ def test_block_notifies_the_student_only(clean, course):
     assert rows() == [("enrolled", "blocked")]
 
 
-def test_unenroll_unblock_and_edit_notify_nobody(clean, course):
+def test_unenroll_and_edit_notify_nobody(clean, course):
     services.unenroll(clean["enrolled"], course)
-    services.unblock(clean["owner"], course, clean["blocked"])
     services.update_course(clean["owner"], course, title="New title")
     assert rows() == []
+
+
+def test_block_reason_is_in_the_notification(clean, course):
+    services.block(clean["owner"], course, clean["enrolled"], reason="Spam in the chat.")
+    message = Notification.objects.get(recipient=clean["enrolled"], verb="blocked").message
+    assert message == f"You have been blocked from {course.title}. Reason: Spam in the chat."
+
+
+def test_unblock_notifies_the_student_only(clean, course):
+    services.unblock(clean["owner"], course, clean["blocked"])
+    assert rows() == [("blocked", "unblocked")]
+    notification = Notification.objects.get(verb="unblocked")
+    assert notification.message == f"You are no longer blocked from {course.title}: you can enroll again."
+    assert notification.url == course.get_absolute_url()
+
+
+def test_blocks_deleted_with_their_course_notify_nobody(clean, course):
+    course.delete()
+    assert not Notification.objects.filter(verb="unblocked").exists()
 
 
 def test_block_created_in_the_admin_also_unenrolls(clean, course):

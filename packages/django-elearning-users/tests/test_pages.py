@@ -73,6 +73,11 @@ class TestLoginLogout:
         assert response.status_code == 200
         assert response.context["form"].non_field_errors()
 
+    def test_login_says_why_when_a_page_sent_the_visitor(self, client):
+        assert "Log in to see that page." not in client.get("/accounts/login/").content.decode()
+        html = client.get("/accounts/login/?next=/accounts/profile/").content.decode()
+        assert "Log in to see that page." in html
+
     def test_logout_is_post_only(self, client, student):
         client.force_login(student)
         assert client.get("/accounts/logout/").status_code == 405

@@ -181,4 +181,6 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
             "older_failed": gettext("Could not load older messages. Try again."),
             "counter": gettext("%(count)s / %(max)s"),
             "too_long": gettext("Messages can be at most %(max)s characters long."),
+            "today": gettext("Today"),
+            "yesterday": gettext("Yesterday"),
         }

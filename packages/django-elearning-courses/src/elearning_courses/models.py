@@ -219,6 +219,7 @@ class Notification(models.Model):
         FEEDBACK = "feedback", _("New feedback")
         MATERIAL = "material", _("New material")
         BLOCKED = "blocked", _("Blocked")
+        UNBLOCKED = "unblocked", _("Unblocked")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -17,7 +17,7 @@ Notifications are created by the receivers in :mod:`elearning_courses.signals`.
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import rules
+from . import rules, signals
 from .exceptions import CourseActionDenied, CourseActionInvalid
 from .materials import MaterialInfo, validate_material_upload  # noqa: F401  (re-exported)
 from .models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback
@@ -166,3 +166,4 @@ def unblock(teacher, course, student):
     deleted, _details = CourseBlock.objects.filter(course=course, student=student).delete()
     if not deleted:
         raise CourseActionInvalid(_("This student is not blocked."), code="not_blocked")
+    signals.student_unblocked(course, student)

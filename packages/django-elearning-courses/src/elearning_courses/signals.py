@@ -3,8 +3,9 @@
 * enrollment created -> the course's teacher is notified;
 * feedback created or changed -> the teacher;
 * material created -> every enrolled student (one ``bulk_create``);
-* block created -> the student loses the enrollment, is notified, and (after
-  commit, when ``elearning_chat`` is installed) is removed from the course room;
+* block created -> the student loses the enrollment, is notified (with the reason),
+  and (after commit, when ``elearning_chat`` is installed) is removed from the course
+  room; a lifted block is notified by :func:`student_unblocked`;
 * notification created -> pushed live to the recipient.
 
 Connected in :meth:`ElearningCoursesConfig.ready`. They also run for rows created
@@ -80,15 +81,32 @@ def block_created(sender, instance, created, raw=False, **kwargs):
         return
     course = instance.course
     Enrollment.objects.filter(course=course, student_id=instance.student_id).delete()
-    notifications.notify(
-        instance.student,
-        Notification.Verb.BLOCKED,
-        _("You have been blocked from %(course)s.") % {"course": course},
-        _course_url(course),
-    )
+    if instance.reason:
+        # The reason is meant for the student: the notification is where they first see it.
+        text = _("You have been blocked from %(course)s. Reason: %(reason)s") % {
+            "course": course,
+            "reason": instance.reason,
+        }
+    else:
+        text = _("You have been blocked from %(course)s.") % {"course": course}
+    notifications.notify(instance.student, Notification.Verb.BLOCKED, text, _course_url(course))
     if apps.is_installed("elearning_chat"):
         room, user_id = course.chat_room, instance.student_id
         transaction.on_commit(lambda: _remove_from_chat_room(room, user_id))
+
+
+def student_unblocked(course, student):
+    """Tell a student that a block was lifted (called by ``services.unblock``).
+
+    Not a ``post_delete`` receiver: blocks are also deleted with their course or their
+    student, and neither is news to tell anyone.
+    """
+    notifications.notify(
+        student,
+        Notification.Verb.UNBLOCKED,
+        _("You are no longer blocked from %(course)s: you can enroll again.") % {"course": course},
+        _course_url(course),
+    )
 
 
 def _remove_from_chat_room(room, user_id):

@@ -7,7 +7,7 @@ from elearning_users.models import Role
 
 from ..conf import app_settings
 from ..forms import CourseSearchForm
-from ..models import Course
+from ..models import Course, CourseBlock
 from .mixins import CoursePageMixin, LenientPaginationMixin
 
 
@@ -56,3 +56,10 @@ class MyCoursesView(LoginRequiredMixin, CatalogView):
         else:
             courses = courses.enrolled_by(user)
         return courses.with_stats().order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        if getattr(user, "role", None) != Role.TEACHER:
+            # A block removes the course from the list: say which and why.
+            kwargs["blocks"] = CourseBlock.objects.filter(student=user).select_related("course")
+        return super().get_context_data(**kwargs)

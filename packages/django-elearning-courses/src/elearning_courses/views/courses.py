@@ -12,7 +12,7 @@ from elearning_users.mixins import TeacherRequiredMixin
 
 from .. import rules, services
 from ..forms import CourseForm, FeedbackForm
-from ..models import Course, CourseMaterial, Feedback
+from ..models import Course, CourseBlock, CourseMaterial, Feedback
 from .mixins import CoursePageMixin, OwnedCourseMixin, get_course
 
 #: Feedback shown on a course page (newest first).
@@ -54,8 +54,11 @@ class CourseDetailView(CoursePageMixin, TemplateView):
             feedback_list=feedback_list[:FEEDBACK_SHOWN],
             more_feedback=len(feedback_list) > FEEDBACK_SHOWN,
             my_feedback=my_feedback,
-            star_range=range(1, 6),
             chat_room=course.chat_room,
+            # The block itself for its reason, meant for the student ("block" is taken in templates).
+            my_block=CourseBlock.objects.filter(course=course, student=user).first()
+            if access["is_blocked"]
+            else None,
         )
         return super().get_context_data(**kwargs)
 

@@ -253,6 +253,11 @@
     if (!this.lastForbiddenAt || Date.now() - this.lastForbiddenAt > 3000) this.showAlert(message, "danger", false);
     if (this.input) this.input.disabled = true;
     if (this.loading) this.loading.hidden = true;
+    // No more presence frames will come: a list left on screen would show people as
+    // being with a user who is no longer in the room.
+    this.present = new Map();
+    this.presentCount = 0;
+    this.renderPresence();
   };
 
   ChatClient.prototype.stop = function () {
@@ -547,13 +552,38 @@
     if (this.beginning) this.beginning.hidden = !any || !this.olderExhausted;
   };
 
-  // Consecutive messages of one author within GROUP_MS are shown as one block.
+  // Consecutive messages of one author within GROUP_MS are shown as one block; the first
+  // message of each day starts with a separator naming the day. The separator lives
+  // inside that message's item, so the list holds only messages (ids, order, grouping).
   ChatClient.prototype.regroup = function (item) {
     if (!item) return;
     var prev = item.previousElementSibling;
-    var grouped = !!prev && prev.getAttribute("data-author") === item.getAttribute("data-author") &&
-      Number(item.getAttribute("data-time")) - Number(prev.getAttribute("data-time")) < GROUP_MS;
+    var time = new Date(Number(item.getAttribute("data-time")));
+    var newDay = !prev || !sameDay(new Date(Number(prev.getAttribute("data-time"))), time);
+    var grouped = !newDay && prev.getAttribute("data-author") === item.getAttribute("data-author") &&
+      time.getTime() - Number(prev.getAttribute("data-time")) < GROUP_MS;
     item.classList.toggle("chat-message-continued", grouped);
+    var separator = item.querySelector(":scope > .chat-day");
+    if (newDay && !separator) item.insertBefore(this.daySeparator(time), item.firstChild);
+    else if (!newDay && separator) separator.remove();
+  };
+
+  // "Today", "Yesterday", else the date in the page's language.
+  ChatClient.prototype.daySeparator = function (date) {
+    var today = new Date();
+    var yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    var text;
+    if (sameDay(date, today)) text = this.t("today");
+    else if (sameDay(date, yesterday)) text = this.t("yesterday");
+    else {
+      text = date.toLocaleDateString(document.documentElement.lang || undefined, {
+        weekday: "long", day: "numeric", month: "long", year: "numeric"
+      });
+    }
+    var node = el("div", "chat-day small text-body-secondary");
+    node.setAttribute("role", "separator");
+    node.appendChild(el("span", null, text));
+    return node;
   };
 
   ChatClient.prototype.nearBottom = function () {
