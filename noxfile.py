@@ -92,7 +92,7 @@ def bench(session):
 
 @nox.session(python=False)
 def assets(session):
-    """Refresh the vendored Bootstrap from the npm registry (version pinned in package.json).
+    """Refresh the vendored Bootstrap and axe-core from the npm registry (versions pinned in package.json).
 
     The users and chat apps each ship a copy for their standalone layouts (chat depends on
     neither other app); the demo site uses the users app's. Source-map comments are
@@ -110,3 +110,9 @@ def assets(session):
             kept = [line for line in lines if "sourceMappingURL=" not in line]
             (vendor / Path(name).name).write_text("".join(kept))
         shutil.copy(dist.parent / "LICENSE", vendor / "LICENSE")
+    # axe-core, for the accessibility browser tests only (never served by the apps).
+    axe = ROOT / "example_project" / "node_modules" / "axe-core"
+    vendor = ROOT / "example_project" / "tests" / "e2e" / "vendor" / "axe-core"
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name in ("axe.min.js", "LICENSE"):
+        shutil.copy(axe / name, vendor / name)

@@ -12,7 +12,10 @@
  * the template the notifications page uses) is put on top of every list marked
  * data-live-notifications (the home page's and the notifications page's), and the
  * frame is re-dispatched on document as an "elearning:notification" CustomEvent
- * (detail = the frame) for other scripts.
+ * (detail = the frame) for other scripts. Screen readers hear each pushed
+ * notification's message once: it is written to one status region (a visually
+ * hidden element this script adds to the body, #notification-announcement), and
+ * neither the badge nor the lists are live regions.
  * Reconnects with exponential back-off (1 s doubling to 30 s, with jitter).
  * No framework, no build step.
  */
@@ -32,6 +35,12 @@
   var maxDelay = 30000;
   var socket = null;
   var timer = null;
+  // Added now, filled later: a live region must exist before the text it announces.
+  var announcer = document.createElement("div");
+  announcer.id = "notification-announcement";
+  announcer.className = "visually-hidden";
+  announcer.setAttribute("role", "status");
+  document.body.appendChild(announcer);
 
   function setCount(count) {
     count = Math.max(0, parseInt(count, 10) || 0);
@@ -61,6 +70,7 @@
       setCount(data.unread_count);
     }
     if (data.type === "notification" && data.notification) {
+      announcer.textContent = String(data.notification.message || "");
       prependToFeeds(data.html);
       document.dispatchEvent(new CustomEvent("elearning:notification", { detail: data }));
     }
