@@ -89,7 +89,7 @@ def test_teacher_and_student_share_a_course(demo_server, live_url, new_page, tmp
     assert download.suggested_filename == "week-1.pdf"
     assert open(download.path(), "rb").read() == PDF
 
-    student.get_by_label("4 stars", exact=True).check()
+    student.get_by_role("radio", name="4 stars", exact=True).check()
     student.get_by_label("Comment").fill("Clear and hands-on.")
     student.get_by_role("button", name="Send feedback").click()
     expect(student.get_by_text("Thank you for your feedback!")).to_be_visible()
