@@ -1,7 +1,7 @@
 """Chat connection-storm benchmark: many sockets opening at once, then many rooms held.
 
     python benchmarks/chat_storm.py                 # defaults sized for a 2-core machine
-    python benchmarks/chat_storm.py --quick         # smoke test, under a minute
+    python benchmarks/chat_storm.py --quick         # smoke test, about a minute
 
 One invocation creates a throw-away PostgreSQL database (``elearning_storm_<pid>`` on the
 server of ``DATABASE_URL``, default postgres://postgres@127.0.0.1:5432/postgres; dropped
@@ -942,7 +942,7 @@ def main(argv=None):
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle holding measured for CPU")
     parser.add_argument("--skip", default="", help="phases to skip: storm,hold,costs")
     parser.add_argument("--keep-logs", action="store_true", help="keep the servers' logs (prints where)")
-    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test under a minute")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test of about a minute")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
