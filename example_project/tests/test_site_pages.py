@@ -99,7 +99,10 @@ def test_teacher_profile_lists_their_courses(client):
     course = Course.objects.create(teacher=alice, title="Alice teaches this")
     html = client.get("/users/alice/").content.decode()
     assert f'href="/courses/{course.pk}/">Alice teaches this</a>' in html
-    assert "data-teacher-courses" not in client.get(f"/users/{make('sam', 'student').username}/").content.decode()
+    assert (
+        "data-teacher-courses"
+        not in client.get(f"/users/{make('sam', 'student').username}/").content.decode()
+    )
 
 
 def test_home_greets_a_new_account_without_welcome_back(client):

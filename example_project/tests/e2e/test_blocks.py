@@ -68,7 +68,9 @@ def test_blocked_student_sees_why_and_hears_of_the_unblock(demo_server, new_page
     student.goto(f"{base}/courses/{course_id}/")
     expect(student.locator("[data-block-reason]")).to_have_text(f"Reason: {REASON}")
     student.goto(base + "/notifications/")
-    expect(student.locator("main")).to_contain_text(f"You have been blocked from Chemistry 101. Reason: {REASON}")
+    expect(student.locator("main")).to_contain_text(
+        f"You have been blocked from Chemistry 101. Reason: {REASON}"
+    )
     student.goto(base + "/courses/mine/")
     blocked = student.locator("[data-blocked-courses]")
     expect(blocked.get_by_role("link", name="Chemistry 101")).to_be_visible()

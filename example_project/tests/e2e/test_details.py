@@ -48,7 +48,9 @@ def test_api_root_log_in_and_offline_redoc(demo_server, live_url, new_page):
     expect(page.get_by_role("heading", name="Api Root")).to_be_visible()
     expect(page.get_by_label("response info")).to_contain_text(f"{live_url}/api/courses/")
     page.goto(live_url + "/api/courses/")
-    expect(page.get_by_label("response info")).to_contain_text("Authentication credentials were not provided.")
+    expect(page.get_by_label("response info")).to_contain_text(
+        "Authentication credentials were not provided."
+    )
     page.get_by_role("link", name="Log in").click()
     page.get_by_label("Username").fill("stan")
     page.get_by_label("Password").fill(PASSWORD)
@@ -159,7 +161,7 @@ def test_chat_shows_the_day_of_each_message(demo_server, live_url, new_page):
         "tina = get_user_model().objects.get(username='tina')\n"
         "room, _ = Room.objects.get_or_create(slug='lobby', defaults={'title': 'Lobby'})\n"
         "now = timezone.now()\n"
-        f"for days, body in ((3, 'Long ago'), (1, 'Yesterday message'), (0, 'First today'), (0, 'Second today')):\n"
+        "for days, body in ((3, 'Long ago'), (1, 'Yesterday message'), (0, 'First today'), (0, 'Second today')):\n"
         "    m = Message.objects.create(room=room, author=tina, body=body)\n"
         "    Message.objects.filter(pk=m.pk).update(created_at=now - timedelta(days=days))\n"
     )
