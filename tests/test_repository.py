@@ -93,7 +93,10 @@ def test_wheel_contains_exactly_the_package(dist, name, module):
     info = next(f for f in files if f.endswith(".dist-info/METADATA")).rsplit("/", 1)[0]
     shipped = source_files(name, module)
     assert any(f.split("/")[1] in ("templates", "static", "migrations") for f in shipped)
-    expected = shipped | {
+    # The repository keeps the translation catalogues (.po); the build adds each one compiled (.mo).
+    compiled = {f.removesuffix(".po") + ".mo" for f in shipped if f.endswith(".po")}
+    assert compiled, "the package ships a translation catalogue"
+    expected = shipped | compiled | {
         f"{info}/{f}" for f in ("METADATA", "WHEEL", "RECORD", "top_level.txt", "licenses/LICENSE")
     }
     assert not sorted(expected - files), f"missing from the wheel: {sorted(expected - files)}"

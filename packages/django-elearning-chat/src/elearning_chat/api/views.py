@@ -2,6 +2,7 @@
 
 from django.apps import apps
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -38,7 +39,7 @@ class ChatAPIView(GenericAPIView):
         if not is_room_slug(slug):
             raise Http404
         if not get_room_policy().can_join(request.user, slug):
-            raise PermissionDenied("You may not read this room.")
+            raise PermissionDenied(_("You may not read this room."))
 
 
 class RoomListView(ChatAPIView):

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Course, Feedback
 
@@ -6,7 +7,7 @@ from ..models import Course, Feedback
 class CourseFilter(django_filters.FilterSet):
     """``?teacher=<id>``; ``?enrolled=true`` (the requesting student's courses)."""
 
-    enrolled = django_filters.BooleanFilter(method="filter_enrolled", label="Enrolled (me)")
+    enrolled = django_filters.BooleanFilter(method="filter_enrolled", label=_("Enrolled (me)"))
 
     class Meta:
         model = Course

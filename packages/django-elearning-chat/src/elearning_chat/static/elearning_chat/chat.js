@@ -487,8 +487,8 @@
     node.dateTime = iso;
     var opts = { hour: "2-digit", minute: "2-digit" };
     if (!sameDay(date, new Date())) { opts.day = "numeric"; opts.month = "short"; }
-    node.textContent = date.toLocaleString(undefined, opts);
-    node.title = date.toLocaleString();
+    node.textContent = date.toLocaleString(document.documentElement.lang || undefined, opts);
+    node.title = date.toLocaleString(document.documentElement.lang || undefined);
     return node;
   };
 
