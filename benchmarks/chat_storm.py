@@ -638,6 +638,15 @@ def run_hold(site, keys, rooms, args):
         try:
             ready = [report.get(timeout=args.hold_sockets / 20 + args.settle + 120) for _ in procs]
             rss1 = rss_kb(pids)
+            # The servers may still be working through the fill (presence, database queue)
+            # after the clients saw their last frame: wait until both are idle, bounded.
+            t_wait = time.monotonic()
+            while time.monotonic() - t_wait < args.settle * 4:
+                c0 = cpu_seconds(pids)
+                time.sleep(1.0)
+                if cpu_seconds(pids) - c0 < 0.1:
+                    break
+            server_settle = time.monotonic() - t_wait
             # Idle: the sockets are held, nothing is sent.
             idle0, t_idle = cpu_seconds(pids), time.monotonic()
             time.sleep(args.idle)
@@ -677,6 +686,7 @@ def run_hold(site, keys, rooms, args):
             "failures": dict(failures),
             "connect_s": max(r["connect_s"] for r in ready),
             "still": any(r["still"] for r in ready),
+            "server_settle": server_settle,
             "idle_cpu": idle_cpu,
             "busy_cpu": busy_cpu,
             "rss_kb": (rss1 - rss0) / max(connected, 1),
@@ -840,7 +850,8 @@ def print_hold(h):
     print(
         f"\nhold: {h['sockets']} sockets over {h['rooms']} rooms ({h['connected']} connected in "
         f"{h['connect_s']:.1f} s, failures {h['failures'] or 0}"
-        f"{', frames still arriving when sending began' if h['still'] else ''}), {h['sent']} messages sent\n"
+        f"{', frames still arriving when sending began' if h['still'] else ''}; servers idle "
+        f"{h['server_settle']:.0f} s later), {h['sent']} messages sent\n"
         f"  deliveries {h['received']}/{h['expected']} ({h['deliv_s']:.0f}/s)  lost {h['lost']}  "
         f"p50 {h['p50']:.1f} ms  p99 {h['p99']:.1f} ms  max {h['max']:.1f} ms  "
         f"closed by server {h['closed'] or 0}\n"
@@ -930,7 +941,7 @@ def main(argv=None):
     parser.add_argument("--hold-seconds", type=float, default=60.0)
     parser.add_argument("--hold-rate", type=float, default=1.0, help="messages/s per room while holding")
     parser.add_argument(
-        "--ramp", type=int, default=100, help="concurrent handshakes per client while filling rooms"
+        "--ramp", type=int, default=25, help="concurrent handshakes per client while filling rooms"
     )
     parser.add_argument("--history", type=int, default=50, help="stored messages per room")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="client processes")
