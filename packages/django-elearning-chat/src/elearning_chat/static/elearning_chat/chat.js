@@ -219,7 +219,10 @@
   ChatClient.prototype.scheduleReconnect = function () {
     var self = this;
     if (this.stopped) return;
-    if (navigator.onLine === false) {
+    // Offline only after the browser said the network went away while the page was open.
+    // navigator.onLine alone is false on a machine with no network but loopback, where a
+    // server on the same machine still answers: the page itself was served that way.
+    if (this.networkDown) {
       this.setState("offline");
       return; // the "online" event reconnects
     }
@@ -715,6 +718,7 @@
       if (self.jumpButton && self.nearBottom()) self.jumpButton.hidden = true;
     });
     window.addEventListener("online", function () {
+      self.networkDown = false;
       if (!self.stopped && !self.socket) { self.attempt = 0; self.connect(); }
     });
     document.addEventListener("visibilitychange", function () {
@@ -724,6 +728,7 @@
       if (self.state === "reconnecting" && self.attempt > 2) self.reconnectNow();
     });
     window.addEventListener("offline", function () {
+      self.networkDown = true;
       if (self.socket) self.socket.close();
     });
     window.addEventListener("pagehide", function () { self.stop(); });
