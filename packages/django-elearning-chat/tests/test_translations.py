@@ -106,6 +106,7 @@ class TestPagesInGerman:
         response = client.get("/chat/lobby/")
         page = assert_german(response)
         assert "Nachricht schreiben…" in page
+        assert '<html lang="de">' in page  # chat.js writes dates in this language
         strings = response.context["chat_config"]["strings"]
         assert strings["connecting"] == "Verbinde…"
         assert strings["typing_one"] == "%(name)s schreibt…"

@@ -83,7 +83,9 @@ class TestPagesInGerman:
         assert "Create an account" in english_left(client.get("/accounts/login/").content.decode())
 
     def test_login_and_signup(self, client, german):
-        assert "Neu hier?" in assert_german(client.get("/accounts/login/"))
+        page = assert_german(client.get("/accounts/login/"))
+        assert "Neu hier?" in page
+        assert '<html lang="de">' in page  # chat.js and the browser read the page's language here
         assert "Konto anlegen" in assert_german(client.get("/accounts/signup/"))
 
     def test_profile_and_password(self, client, german, student):
