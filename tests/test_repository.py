@@ -96,9 +96,11 @@ def test_wheel_contains_exactly_the_package(dist, name, module):
     # The repository keeps the translation catalogues (.po); the build adds each one compiled (.mo).
     compiled = {f.removesuffix(".po") + ".mo" for f in shipped if f.endswith(".po")}
     assert compiled, "the package ships a translation catalogue"
-    expected = shipped | compiled | {
-        f"{info}/{f}" for f in ("METADATA", "WHEEL", "RECORD", "top_level.txt", "licenses/LICENSE")
-    }
+    expected = (
+        shipped
+        | compiled
+        | {f"{info}/{f}" for f in ("METADATA", "WHEEL", "RECORD", "top_level.txt", "licenses/LICENSE")}
+    )
     assert not sorted(expected - files), f"missing from the wheel: {sorted(expected - files)}"
     # Nothing else: no tests, no build leftovers, no files the repository does not have.
     assert not sorted(files - expected), f"not part of the package: {sorted(files - expected)}"
