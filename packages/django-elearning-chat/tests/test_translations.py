@@ -108,7 +108,7 @@ class TestPagesInGerman:
         assert "Nachricht schreiben…" in page
         assert '<html lang="de">' in page  # chat.js writes dates in this language
         strings = response.context["chat_config"]["strings"]
-        assert strings["connecting"] == "Verbinde…"
+        assert strings["connecting"] == "Verbindung wird hergestellt…"
         assert strings["typing_one"] == "%(name)s schreibt…"
         assert not english_left(json.dumps(strings, ensure_ascii=False))
 
