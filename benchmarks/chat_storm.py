@@ -624,7 +624,7 @@ def run_hold(site, keys, rooms, args):
             "seconds": args.hold_seconds,
             "rate": args.hold_rate,
             "offset": 0.0,
-            "grace": 5.0,
+            "grace": 15.0,  # a delivery later than this after the last send counts as lost
         }
         rss0 = rss_kb(pids)
         q0 = query_count(ports)
