@@ -19,6 +19,10 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from buildcache import isolated_build_env  # noqa: E402
+
 PACKAGES = {
     "django-elearning-users": "elearning_users",
     "django-elearning-courses": "elearning_courses",
@@ -58,8 +62,9 @@ def dist(tmp_path_factory):
     from the unpacked sdist, so nothing left in the working tree (build/, an old setuptools)
     can reach them."""
     out = tmp_path_factory.mktemp("dist")
+    env = isolated_build_env()
     for name in PACKAGES:
-        run(sys.executable, "-m", "build", "--outdir", str(out), f"packages/{name}")
+        run(sys.executable, "-m", "build", "--outdir", str(out), f"packages/{name}", env=env)
     return out
 
 

@@ -37,6 +37,10 @@ from urllib.parse import urlparse
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from buildcache import isolated_build_env  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SCENARIOS_DIR = HERE / "scenarios"
@@ -55,6 +59,10 @@ DISTRIBUTIONS = ["django-elearning-users", "django-elearning-courses", "django-e
 PASSWORD = "Fresh-site-pass-2026"
 # Bounds, not pauses: every wait below polls and gives up after these.
 INSTALL_TIMEOUT = 600
+# Public dependencies (Django, DRF, Channels, Daphne, ...) downloaded for each Python version,
+# kept beside the test environment: a later run installs from here without a package index,
+# so the suite also runs where nothing but loopback is reachable once it has run online.
+DEPENDENCY_CACHE = Path(sys.prefix) / "fresh-sites-wheels"
 COMMAND_TIMEOUT = 180
 SERVER_START_TIMEOUT = 60
 
@@ -172,9 +180,11 @@ def http(base, method, path, data=None, token=None):
 def wheelhouse(tmp_path_factory):
     """Wheels and sdists of the three packages, built in isolation, as a host would build them."""
     out = tmp_path_factory.mktemp("wheelhouse")
+    env = isolated_build_env()
     builds = [
         subprocess.Popen(
             [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT / "packages" / name)],
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -202,8 +212,29 @@ def prepare_site(scenario, wheelhouse, workdir):
     venv = workdir / "venv"
     run([python, "-m", "venv", venv], cwd=workdir)
     vpython = venv / "bin" / "python"
+    cache = DEPENDENCY_CACHE / f"py{scenario.python}"
+    cache.mkdir(parents=True, exist_ok=True)
+    download = subprocess.run(
+        [vpython, "-m", "pip", "download", "-q", "--retries", "0", "--timeout", "15", "-d", cache]
+        + ["--find-links", wheelhouse, *scenario.requirements],
+        cwd=workdir,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT,
+    )
+    # The packages under test come from this run's wheelhouse only, never from the cache.
+    for stale in cache.glob("django_elearning_*"):
+        stale.unlink()
+    if download.returncode != 0 and not any(cache.iterdir()):
+        pytest.fail(
+            f"no package index reachable and no wheels cached in {cache} yet: run the suite once "
+            f"with network access.\n{download.stderr[-2000:]}",
+            pytrace=False,
+        )
     run(
-        [vpython, "-m", "pip", "install", "-q", "--find-links", wheelhouse, *scenario.requirements],
+        [vpython, "-m", "pip", "install", "-q", "--no-index", "--find-links", wheelhouse]
+        + ["--find-links", cache, *scenario.requirements],
         cwd=workdir,
         timeout=INSTALL_TIMEOUT,
     )
