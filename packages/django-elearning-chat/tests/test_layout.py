@@ -32,6 +32,7 @@ def test_pages_render_the_standalone_layout(client, ann, path):
     assert html.lstrip().startswith("<!doctype html>")
     assert f'href="{BOOTSTRAP_CSS}"' in html and f'src="{BOOTSTRAP_JS}"' in html
     assert 'href="/static/elearning_chat/chat.css"' in html
+    assert 'href="/static/elearning_chat/layout.css"' in html
     assert "data-site-layout" not in html
 
 
@@ -46,7 +47,7 @@ def test_the_403_page_uses_the_layout(client, ann, settings):
 def test_layout_assets_are_found_by_staticfiles():
     from django.contrib.staticfiles import finders
 
-    for path in (BOOTSTRAP_CSS, BOOTSTRAP_JS):
+    for path in (BOOTSTRAP_CSS, BOOTSTRAP_JS, "/static/elearning_chat/layout.css"):
         assert finders.find(path.removeprefix("/static/")), path
 
 
