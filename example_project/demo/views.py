@@ -1,7 +1,8 @@
 from datetime import timedelta
 
 from django.apps import apps
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
@@ -23,6 +24,15 @@ def home(request):
     if apps.is_installed("elearning_courses"):
         context.update(_course_context(request.user))
     return render(request, "home.html", context)
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for before reading ``<link rel="icon">``.
+
+    The URL is looked up per request: with the manifest storage of DEBUG off, it has a
+    hash that exists only once ``collectstatic`` has run.
+    """
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 #: A log-in this close to the account's creation is its first session: no "Welcome back".
