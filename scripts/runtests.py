@@ -2,9 +2,10 @@
 
 1. every package's own suite and the demo site's suite on SQLite + the in-memory layer;
 2. the same on PostgreSQL + Redis;
-3. each package alone, installed from its wheel, on the newest Python x Django (tox);
+3. each package alone, installed from its wheel, on the oldest and newest Python x Django (tox);
 4. the browser tests (Chromium + real Daphne processes, PostgreSQL + Redis);
-5. repository checks: docs build, wheels, migrations, system checks, lint.
+5. repository checks: docs build, wheels, migrations, system checks, lint, import contracts;
+6. fresh host sites: the wheels installed into `startproject` sites, checked in Chromium.
 
 Usage: python scripts/runtests.py [--fast] [extra pytest args]
   --fast   only step 1 (needs no services)
