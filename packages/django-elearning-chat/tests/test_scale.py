@@ -90,10 +90,11 @@ async def test_connect_to_a_running_room_costs_one_query_then_one_for_presence(u
     with count_queries() as leave:
         await b.disconnect()
         await presence_becomes(a, ["ann"])
-    # The presence row, then at most one query for who is here. With a Redis layer the
-    # presence notice travels through Redis and its query may run on the layer's side of the
-    # counter, so only the upper bound is the same on both layers.
-    assert leave[0].lstrip().upper().startswith("DELETE") and len(leave) <= 2, leave
+    # The presence row, and at most one query for who is here (the hub's presence loop may
+    # run it after the member already saw the delta of a local leave). SQLite opens its
+    # write transaction with a BEGIN of its own.
+    statements = [q for q in leave if q.strip().upper() != "BEGIN"]
+    assert statements[0].lstrip().upper().startswith("DELETE") and len(statements) <= 2, leave
     await close_all(a)
 
 
