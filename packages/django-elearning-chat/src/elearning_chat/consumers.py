@@ -168,13 +168,18 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         if self.room is None:
             await self.close()
             return
+        # Accept as soon as the user is let in. Joining may wait for the room's hub to start,
+        # and in a storm of connects that start queues behind every other socket's database
+        # work on the process's database thread: Daphne drops handshakes that are not
+        # accepted within its connect timeout. Nothing else is written before the history.
+        self.write({"type": "websocket.accept"})
         try:
             self.hub = await registry.join(self.room_slug, self)
         except Exception as exc:  # RoomsFull, or the layer is down: no presence row left behind
             await database_sync_to_async(services.remove_connection)(self.connection_id)
             if not isinstance(exc, RoomsFull):
                 raise
-            await self.close()
+            await self.close(1013)  # another process may have room for it: try again later
             return
         if self.hub.room is None:
             self.hub.room = self.room
@@ -184,7 +189,6 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
             return
         # No await from here until ready: every broadcast is either in the history and
         # presence snapshot written now, or written to this socket after them.
-        self.write({"type": "websocket.accept"})
         self.write({"type": "websocket.send", "text": history})
         self.write({"type": "websocket.send", "text": self.hub.presence_snapshot()})
         self.ready = True
