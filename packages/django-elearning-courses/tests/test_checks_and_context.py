@@ -89,3 +89,12 @@ class TestContextProcessor:
         Notification.objects.create(recipient=owner, verb="enrolled", message="a")
         template = Template("{{ elearning_unread_count|default:0 }}")
         assert template.render(RequestContext(self.request_for(owner))) == "1"
+
+
+def test_courses_without_the_users_app(settings, monkeypatch):
+    from django.apps import apps
+
+    settings.ELEARNING_COURSES = {}
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: name != "elearning_users" and real(name))
+    assert [e.id for e in check_settings(None)] == ["elearning_courses.E006"]

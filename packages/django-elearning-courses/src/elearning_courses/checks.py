@@ -21,28 +21,17 @@ def _inside(child, parent):
 
 @register()
 def check_settings(app_configs, **kwargs):
-    user_settings = getattr(settings, "ELEARNING_COURSES", {})
-    if not isinstance(user_settings, dict):
-        return [Error("ELEARNING_COURSES must be a dict.", id="elearning_courses.E001")]
-    errors = []
-    for key in user_settings:
-        if key not in DEFAULTS:
-            errors.append(
-                Error(
-                    f"Unknown key {key!r} in ELEARNING_COURSES.",
-                    hint="Valid keys: " + ", ".join(sorted(DEFAULTS)),
-                    id="elearning_courses.E002",
-                )
-            )
-    for key in ("MATERIAL_MAX_BYTES", "CATALOG_PAGE_SIZE", "NOTIFICATIONS_PAGE_SIZE"):
-        value = getattr(app_settings, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            errors.append(
-                Error(
-                    f"ELEARNING_COURSES[{key!r}] must be a positive integer, not {value!r}.",
-                    id="elearning_courses.E003",
-                )
-            )
+    if not apps.is_installed("elearning_users"):
+        # Importing the users app's checks would register them for a site without the app.
+        return [
+            Error("elearning_courses needs elearning_users in INSTALLED_APPS.", id="elearning_courses.E006")
+        ]
+    from elearning_users.checks import settings_dict_errors
+
+    positive = ("MATERIAL_MAX_BYTES", "CATALOG_PAGE_SIZE", "NOTIFICATIONS_PAGE_SIZE")
+    errors, values = settings_dict_errors("ELEARNING_COURSES", DEFAULTS, positive, "elearning_courses")
+    if values is None:
+        return errors
     extensions = app_settings.MATERIAL_EXTENSIONS
     unknown = (
         [e for e in extensions if str(e).lower().lstrip(".") not in FILE_TYPES]
@@ -59,13 +48,6 @@ def check_settings(app_configs, **kwargs):
             )
         )
     errors.extend(_check_storage())
-    if not apps.is_installed("elearning_users"):
-        errors.append(
-            Error(
-                "elearning_courses needs elearning_users in INSTALLED_APPS.",
-                id="elearning_courses.E006",
-            )
-        )
     return errors
 
 

@@ -8,40 +8,47 @@ from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
 
-from .conf import DEFAULTS, app_settings
+from .conf import DEFAULTS
+
+
+def settings_dict_errors(setting, defaults, positive_ints, app_label):
+    """The checks every app's settings dict gets: ``<app_label>.E001`` when ``setting`` is
+    not a dict, ``E002`` for each unknown key, ``E003`` for each of ``positive_ints`` that is
+    not a positive integer. Shared with the courses app. Returns ``(errors, values)``, the
+    values being the defaults updated with the site's (None when it is not a dict)."""
+    configured = getattr(settings, setting, None)
+    if configured is None:
+        configured = {}
+    if not isinstance(configured, dict):
+        return [Error(f"{setting} must be a dict.", id=f"{app_label}.E001")], None
+    errors = [
+        Error(
+            f"Unknown key {key!r} in {setting}.",
+            hint="Valid keys: " + ", ".join(sorted(defaults)),
+            id=f"{app_label}.E002",
+        )
+        for key in configured
+        if key not in defaults
+    ]
+    values = {**defaults, **configured}
+    for key in positive_ints:
+        value = values[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            errors.append(
+                Error(
+                    f"{setting}[{key!r}] must be a positive integer, not {value!r}.", id=f"{app_label}.E003"
+                )
+            )
+    return errors, values
 
 
 @register()
 def check_settings(app_configs, **kwargs):
-    errors = []
-    user_settings = getattr(settings, "ELEARNING_USERS", {})
-    if not isinstance(user_settings, dict):
-        return [
-            Error(
-                "ELEARNING_USERS must be a dict.",
-                id="elearning_users.E001",
-            )
-        ]
-    for key in user_settings:
-        if key not in DEFAULTS:
-            errors.append(
-                Error(
-                    f"Unknown key {key!r} in ELEARNING_USERS.",
-                    hint="Valid keys: " + ", ".join(sorted(DEFAULTS)),
-                    id="elearning_users.E002",
-                )
-            )
-    for key in ("PROFILE_PICTURE_MAX_BYTES", "PROFILE_PICTURE_MAX_PIXELS", "PROFILE_PICTURE_SIZE"):
-        value = getattr(app_settings, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            errors.append(
-                Error(
-                    f"ELEARNING_USERS[{key!r}] must be a positive integer, not {value!r}.",
-                    id="elearning_users.E003",
-                )
-            )
-    errors.extend(_check_user_model())
-    return errors
+    positive = ("PROFILE_PICTURE_MAX_BYTES", "PROFILE_PICTURE_MAX_PIXELS", "PROFILE_PICTURE_SIZE")
+    errors, values = settings_dict_errors("ELEARNING_USERS", DEFAULTS, positive, "elearning_users")
+    if values is None:
+        return errors
+    return errors + _check_user_model()
 
 
 def _check_user_model():
