@@ -41,7 +41,7 @@ def test_one_error_container_holds_every_error():
     html = render_field(form, "name")
     assert html.count('id="id_name_error"') == 1
     container = re.search(
-        r'<div class="invalid-feedback d-block" id="id_name_error">(.*?)\n    </div>', html, re.S
+        r'<div class="invalid-feedback d-block" id="id_name_error">(.*?)\n\s*</div>', html, re.S
     )
     assert all(
         m in container.group(1) for m in ("This field is required.", "Too short.", "Entirely numeric.")
