@@ -59,7 +59,7 @@ DISTRIBUTIONS = ["django-elearning-users", "django-elearning-courses", "django-e
 PASSWORD = "Fresh-site-pass-2026"
 # Bounds, not pauses: every wait below polls and gives up after these.
 INSTALL_TIMEOUT = 600
-# Public dependencies (Django, DRF, Channels, Daphne, ...) downloaded for each Python version,
+# Public dependencies (Django, DRF, Channels, Daphne, ...) downloaded for each scenario,
 # kept beside the test environment: a later run installs from here without a package index,
 # so the suite also runs where nothing but loopback is reachable once it has run online.
 DEPENDENCY_CACHE = Path(sys.prefix) / "fresh-sites-wheels"
@@ -212,7 +212,9 @@ def prepare_site(scenario, wheelhouse, workdir):
     venv = workdir / "venv"
     run([python, "-m", "venv", venv], cwd=workdir)
     vpython = venv / "bin" / "python"
-    cache = DEPENDENCY_CACHE / f"py{scenario.python}"
+    # One folder per scenario: sites are prepared two at a time, and two pips downloading
+    # into one folder would read each other's half-written wheels.
+    cache = DEPENDENCY_CACHE / scenario.name
     cache.mkdir(parents=True, exist_ok=True)
     download = subprocess.run(
         [vpython, "-m", "pip", "download", "-q", "--retries", "0", "--timeout", "15", "-d", cache]
