@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import ARTIFACTS, DemoServer
+from . import pages
 from .conftest import AXE_SUMMARIES
 
 pytestmark = pytest.mark.e2e
@@ -200,11 +201,7 @@ def _local_only(route, base):
 
 
 def log_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base + "/")
+    pages.log_in(page, base, username, PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from . import pages
+
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Block-pass-2026"
@@ -24,11 +26,7 @@ print("ids", course.pk, stan.pk)
 
 
 def log_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base + "/")
+    pages.log_in(page, base, username, PASSWORD)
 
 
 def test_blocked_student_sees_why_and_hears_of_the_unblock(demo_server, new_page):

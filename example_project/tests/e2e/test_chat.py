@@ -8,6 +8,7 @@ import re
 import pytest
 
 from ..conftest import screenshot
+from . import pages
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +33,7 @@ def set_up(demo_server):
 
 
 def log_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base + "/")
+    pages.log_in(page, base, username, PASSWORD)
 
 
 def connected(page):

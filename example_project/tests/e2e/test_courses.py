@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..conftest import screenshot
+from . import pages
 
 pytestmark = pytest.mark.e2e
 
@@ -15,12 +16,8 @@ PASSWORD = "Course-pass-2026"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-def log_in(page, live_url, username):
-    page.goto(live_url + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_url + "/")
+def log_in(page, base, username):
+    pages.log_in(page, base, username, PASSWORD)
 
 
 def badge_count(page):

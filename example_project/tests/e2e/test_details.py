@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from . import pages
+
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Detail-pass-2026"
@@ -30,11 +32,7 @@ def set_up(demo_server):
 
 
 def log_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base + "/")
+    pages.log_in(page, base, username, PASSWORD)
 
 
 def test_api_root_log_in_and_offline_redoc(demo_server, live_url, new_page):

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from demo.management.commands.load_demo_data import DEMO_PASSWORD
 
 from ..conftest import screenshot
+from . import pages
 
 pytestmark = pytest.mark.e2e
 
@@ -43,11 +44,7 @@ def demo(demo_server):
 
 
 def log_in(page, base, username):
-    page.goto(base + "/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(base + "/")
+    pages.log_in(page, base, username, DEMO_PASSWORD)
 
 
 def pages_of(role, ids):
