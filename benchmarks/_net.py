@@ -1,6 +1,7 @@
 """Loopback helpers shared by the benchmark scripts."""
 
 import socket
+import subprocess
 import time
 
 
@@ -23,3 +24,15 @@ def wait_for_port(port, proc, timeout=30):
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing listens on {port} after {timeout}s")
+
+
+def stop_processes(procs, timeout=10):
+    """Terminate ``procs``, then kill those still running after ``timeout`` seconds."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)

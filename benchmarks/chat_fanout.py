@@ -35,7 +35,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _net import free_port, wait_for_port  # benchmarks/ is sys.path[0] when run as a script
+from _net import free_port, stop_processes, wait_for_port  # benchmarks/ is sys.path[0] when run as a script
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,13 +118,7 @@ class Site:
         return f"ws://127.0.0.1:{port}"
 
     def stop(self):
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(self.procs)
 
 
 # Client side -------------------------------------------------------------------------

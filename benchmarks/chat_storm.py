@@ -51,7 +51,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _net import free_port, wait_for_port  # benchmarks/ is sys.path[0] when run as a script
+from _net import free_port, stop_processes, wait_for_port  # benchmarks/ is sys.path[0] when run as a script
 from chat_fanout import DAPHNE_FLAGS, HERE, PROJECT
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -239,14 +239,7 @@ class Site:
         return urls, [p.pid for p in procs], ports
 
     def stop_servers(self):
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_processes(self.procs)
         self.procs = []
 
     def daphne_log_tail(self, lines=3):
