@@ -19,19 +19,12 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", PROJECT_DIR.parent / "artifacts"))
-DEBIAN_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="session")
@@ -164,24 +157,6 @@ def live_url(demo_server):
     return demo_server.start()
 
 
-def chromium_path(pw):
-    """The Chromium to drive: CHROMIUM_PATH, else Debian's, else Playwright's; else fail."""
-    chosen = os.environ.get("CHROMIUM_PATH")
-    if chosen:
-        candidates = [chosen]
-    else:
-        candidates = [DEBIAN_CHROMIUM, pw.chromium.executable_path]
-    for path in candidates:
-        if os.path.exists(path):
-            return path
-    pytest.fail(
-        f"No Chromium for the browser tests (looked at {', '.join(candidates)}). Install one: "
-        "apt-get install -y chromium (Debian, as root), or "
-        f"{sys.executable} -m playwright install chromium",
-        pytrace=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def browser():
     # Module scope: Playwright's sync API keeps an event loop running while it is started,
@@ -189,7 +164,11 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(pw), args=CHROMIUM_ARGS, headless=True)
+        try:
+            executable = chromium_path(pw)
+        except LookupError as missing:
+            pytest.fail(str(missing), pytrace=False)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 

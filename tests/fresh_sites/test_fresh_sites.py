@@ -40,21 +40,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from buildcache import isolated_build_env  # noqa: E402
+from chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 SCENARIOS_DIR = HERE / "scenarios"
 ARTIFACTS = ROOT / "artifacts" / "fresh-sites"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DISTRIBUTIONS = ["django-elearning-users", "django-elearning-courses", "django-elearning-chat"]
 PASSWORD = "Fresh-site-pass-2026"
 # Bounds, not pauses: every wait below polls and gives up after these.
@@ -341,12 +332,14 @@ class Server:
 
 @pytest.fixture(scope="session")
 def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            executable = chromium_path(pw)
+        except LookupError as missing:
+            pytest.fail(str(missing), pytrace=False)
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
 
