@@ -19,9 +19,17 @@ Writing to a socket never waits: each consumer queues frames its client has not 
 yet (up to SEND_QUEUE_LIMIT, then it is closed with 1013), so a slow reader neither
 stalls its room nor grows memory without bound.
 
-The hub survives layer errors (Redis restarts, timeouts): its loop logs, backs off and
-re-adds itself to the group. Group membership is refreshed every PRESENCE_HEARTBEAT
-seconds, well within ``group_expiry``. A consumer that went away mid-broadcast is skipped.
+The hub survives layer errors (Redis restarts, timeouts): the first hub that sees one
+asks its registry to recover (:meth:`Registry.layer_lost`). A restarted Redis has lost
+every group, so the recovery re-adds EVERY hub of the process to its group, with backoff
+until the layer answers, then writes each room's messages stored meanwhile (from the
+database, in order, no duplicates) and refreshes presence. The sockets stay open
+throughout; a hub that cannot join its group when it starts serves its local sockets and
+is subscribed by the recovery. Broadcasts that cannot reach the layer are written to this
+process's hub directly (the others catch up from the database). Each layer call is retried
+once on a connection error: after a restart the pool still holds connections the old
+server closed. Group membership is refreshed every PRESENCE_HEARTBEAT seconds, well
+within ``group_expiry``. A consumer that went away mid-broadcast is skipped.
 """
 
 import asyncio
@@ -45,6 +53,41 @@ logger = logging.getLogger(__name__)
 SERVER_ID = f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
+try:  # channels_redis (the only layer that fails this way) raises redis-py's errors
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+except ImportError:  # pragma: no cover - no Redis layer installed
+    _RedisConnectionError = OSError
+
+#: Errors of a layer connection that one more attempt on a fresh connection may cure.
+CONNECTION_ERRORS = (_RedisConnectionError, OSError)
+#: Longest pause between two attempts to get back to a layer that went away (seconds).
+MAX_BACKOFF = 5
+
+
+async def retrying(method, *args):
+    """Await ``method(*args)`` (a channel-layer call), once more after a connection error.
+
+    After a Redis restart the layer's pool still holds connections the old server closed:
+    the first command on each fails with "Connection closed by server" although the server
+    is back. A second attempt gets a fresh connection; a second failure is raised.
+    """
+    try:
+        return await method(*args)
+    except CONNECTION_ERRORS:
+        logger.info("elearning_chat: channel layer call failed; retrying once", exc_info=True)
+        return await method(*args)
+
+
+async def group_send(layer, group, message):
+    """``layer.group_send`` retried once on a connection error (see :func:`retrying`)."""
+    await retrying(layer.group_send, group, message)
+
+
+async def group_add(layer, group, channel):
+    """``layer.group_add`` retried once on a connection error (see :func:`retrying`)."""
+    await retrying(layer.group_add, group, channel)
+
+
 def group_name(room_slug):
     """The channel-layer group of a room (slugs are valid group-name characters)."""
     return f"elearning_chat.{room_slug}"
@@ -65,6 +108,9 @@ class RoomHub:
         self.layer = registry.layer
         self.members = set()
         self.channel_name = None
+        # Whether the hub's channel is in the room's group (False after a layer error:
+        # a restarted Redis has no groups; the registry's recovery re-adds it).
+        self.subscribed = False
         #: The :class:`~elearning_chat.models.Room`, set by the first consumer.
         self.room = None
         # Id of the last message of the room written to the members; broadcasts carry
@@ -92,7 +138,13 @@ class RoomHub:
             # Default prefix: channels_redis reads every process-local channel through
             # one shared receive, which only serves its own prefix.
             self.channel_name = await self.layer.new_channel()
-            await self.layer.group_add(self.group, self.channel_name)
+            try:
+                await group_add(self.layer, self.group, self.channel_name)
+                self.subscribed = True
+            except Exception:  # the layer is down: serve local sockets, subscribe later
+                logger.warning(
+                    "elearning_chat: hub %s could not join its group", self.room_slug, exc_info=True
+                )
         limit = app_settings.HISTORY_LENGTH
         last_id, recent, (count, users) = await database_sync_to_async(services.room_state)(
             self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT
@@ -117,25 +169,26 @@ class RoomHub:
 
     async def resubscribe(self):
         if self.layer is not None:
-            await self.layer.group_add(self.group, self.channel_name)
+            await group_add(self.layer, self.group, self.channel_name)
+            self.subscribed = True
 
     async def _run(self):
-        backoff = 0.05
         while True:
+            if not self.subscribed:
+                # Wait for the registry to get the layer back: it re-adds this hub to its
+                # group and writes what was stored meanwhile. No busy loop while it is down.
+                await self.registry.recovered()
+                if not self.subscribed:  # not one of the registry's hubs (closing)
+                    await asyncio.sleep(MAX_BACKOFF)
+                continue
             try:
                 message = await self.layer.receive(self.channel_name)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.warning("elearning_chat: hub %s lost the channel layer", self.room_slug, exc_info=True)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5)
-                try:
-                    await self.resubscribe()
-                except Exception:
-                    pass
+                self.registry.layer_lost()
                 continue
-            backoff = 0.05
             try:
                 await self.dispatch(message)
             except asyncio.CancelledError:
@@ -307,6 +360,8 @@ class Registry:
         # Rooms whose presence changed here: one notice task each (see announce_presence).
         self._announcing = {}
         self._announce_again = set()
+        # The task getting the layer back after an error (see layer_lost).
+        self._recovery = None
 
     def is_open(self, room_slug):
         """Whether the room has a hub here (running or starting)."""
@@ -333,6 +388,8 @@ class Registry:
             try:
                 await hub.start()
                 self.hubs[room_slug] = hub
+                if self.layer is not None and not hub.subscribed:
+                    self.layer_lost()
             finally:
                 del self.starting[room_slug]
                 starting.set_result(None)  # waiters retry (and start it again if this failed)
@@ -367,11 +424,61 @@ class Registry:
                 await hub.resubscribe()
             except Exception:
                 logger.warning("elearning_chat: could not re-join %s", hub.group, exc_info=True)
+                self.layer_lost()
             hub.refresh_presence()
             try:
                 await hub.catch_up()  # a last broadcast the layer dropped
             except Exception:
                 logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
+
+    # Channel-layer faults -----------------------------------------------------------
+
+    def layer_lost(self):
+        """A layer call failed (Redis down or restarted): every hub's group membership
+        may be gone. Starts the recovery (once; later calls join it)."""
+        for hub in self.hubs.values():
+            hub.subscribed = False
+        if self._recovery is None or self._recovery.done():
+            self._recovery = asyncio.create_task(self._recover(), name="elearning_chat layer recovery")
+
+    async def recovered(self):
+        """Wait until the recovery in progress (if any) has resubscribed the hubs."""
+        if self._recovery is None or self._recovery.done():
+            if not any(not hub.subscribed for hub in self.hubs.values()):
+                return
+            self.layer_lost()
+        await asyncio.shield(self._recovery)
+
+    async def _recover(self):
+        """Re-add every unsubscribed hub to its group, with backoff until the layer
+        answers; then write each room's messages stored meanwhile and refresh presence."""
+        backoff = 0.05
+        recovered = set()
+        while True:
+            waiting = [hub for hub in self.hubs.values() if not hub.subscribed]
+            if not waiting:
+                break
+            try:
+                for hub in waiting:
+                    await hub.resubscribe()
+                    recovered.add(hub)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("elearning_chat: channel layer still unavailable", exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        logger.warning("elearning_chat: channel layer back; %d room(s) resubscribed", len(recovered))
+        for hub in recovered:
+            if self.hubs.get(hub.room_slug) is not hub:
+                continue  # closed meanwhile
+            hub.refresh_presence()
+            try:
+                await hub.catch_up()  # what was stored while broadcasts could not arrive
+            except Exception:
+                logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
+        for room_slug in {hub.room_slug for hub in recovered}:
+            self.announce_presence(room_slug)  # other processes' hubs recount too
 
     def announce_presence(self, room_slug):
         """Tell every process's hub of the room that somebody joined or left here.
@@ -403,13 +510,27 @@ class Registry:
             del self._announcing[room_slug]
 
     async def broadcast(self, room_slug, message):
-        """Send a hub message to every process's hub of the room."""
-        if self.layer is None:  # no channel layer: this process is the only one
-            hub = self.hubs.get(room_slug)
-            if hub is not None:
-                await hub.dispatch(message)
-            return
-        await self.layer.group_send(group_name(room_slug), message)
+        """Send a hub message to every process's hub of the room.
+
+        Never raises for a layer that is down: the message goes to this process's hub
+        directly, the failure starts the recovery, and the other processes' hubs write
+        stored messages from the database once they have the layer back.
+        """
+        if self.layer is not None:
+            try:
+                await group_send(self.layer, group_name(room_slug), message)
+                return
+            except Exception:
+                logger.warning(
+                    "elearning_chat: could not broadcast %r to %s; delivered in this process only",
+                    message.get("type"),
+                    room_slug,
+                    exc_info=True,
+                )
+                self.layer_lost()
+        hub = self.hubs.get(room_slug)  # no channel layer: this process is the only one
+        if hub is not None:
+            await hub.dispatch(message)
 
 
 _registries = weakref.WeakKeyDictionary()

@@ -1,11 +1,15 @@
 """Moderation helpers other apps call (e.g. when a teacher blocks a student)."""
 
+import logging
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from .conf import app_settings
-from .hub import group_name
+from .hub import group_name, group_send
 from .models import Connection
+
+logger = logging.getLogger(__name__)
 
 
 def remove_user_from_room(room_slug: str, user_id: int) -> None:
@@ -34,8 +38,15 @@ async def aremove_user_from_room(room_slug: str, user_id: int) -> None:
 
 
 async def _broadcast(layer, room_slug, user_id):
+    # Best effort: a layer that is down must not fail the request that blocked the user
+    # (the rows are gone, the policy keeps them out); each send is retried once.
     group = group_name(room_slug)
-    await layer.group_send(
-        group, {"type": "chat.kick", "user_id": user_id, "code": app_settings.REMOVED_CLOSE_CODE}
-    )
-    await layer.group_send(group, {"type": "chat.presence"})
+    try:
+        await group_send(
+            layer, group, {"type": "chat.kick", "user_id": user_id, "code": app_settings.REMOVED_CLOSE_CODE}
+        )
+        await group_send(layer, group, {"type": "chat.presence"})
+    except Exception:
+        logger.warning(
+            "elearning_chat: could not close %s's sockets in %s", user_id, room_slug, exc_info=True
+        )
