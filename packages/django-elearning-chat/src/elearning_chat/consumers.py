@@ -2,7 +2,6 @@
 
 import asyncio
 import collections
-import json
 import logging
 import time
 import uuid
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import services
 from .conf import app_settings
-from .frames import encode, error, user_dict
+from .frames import BadFrame, encode, error, max_client_frame_chars, parse_client_frame, user_dict
 from .hub import SERVER_ID, RoomsFull, get_registry
 
 logger = logging.getLogger(__name__)
@@ -27,6 +26,29 @@ def _is_int(value):
 #: Close code for a socket whose client does not read its frames fast enough
 #: ("try again later"): the client reconnects and resyncs.
 SLOW_READER_CLOSE_CODE = 1013
+
+#: How long a closing socket lets its message writer finish storing and broadcasting what
+#: the client sent before the close (seconds); then the writer is cancelled.
+WRITER_GRACE_SECONDS = 5
+
+
+async def finish(task, grace=0):
+    """Let ``task`` run for up to ``grace`` seconds, then cancel it and wait until it has
+    ended. Never raises (the task's own error, if any, was its to report)."""
+    if task is None or task is asyncio.current_task():
+        return
+    if grace and not task.done():
+        await asyncio.wait({task}, timeout=grace)
+    if not task.done():
+        task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():  # we were cancelled ourselves
+            raise
+    except Exception:
+        logger.debug("elearning_chat: a task ended with an error", exc_info=True)
 
 
 async def _resume(coro, waiting):
@@ -128,6 +150,26 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
     # each one a pending layer receive (a task and a queue) for messages that never come.
     channel_layer_alias = None
 
+    #: Token bucket of ``resync`` frames per socket: RESYNC_BURST at once, then one per
+    #: RESYNC_REFILL_SECONDS. A resync that continues a page answered with ``has_more``
+    #: is free. Excess frames get ``error`` ``rate_limited`` (docs/websocket.rst).
+    RESYNC_BURST = 5
+    RESYNC_REFILL_SECONDS = 2.0
+
+    async def __call__(self, scope, receive, send):
+        # Whatever ends the consumer (a close, an error, the server cancelling it), the
+        # socket leaves its hub and its presence row is deleted: no ghost in the room.
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            cleanup = asyncio.ensure_future(self.cleanup())
+            try:
+                await asyncio.shield(cleanup)  # runs to its end even if we are cancelled
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                logger.warning("elearning_chat: clean-up of a socket failed", exc_info=True)
+
     async def dispatch(self, message):
         # Channels' own dispatch (>= 4.2) first awaits aclose_old_connections(), a
         # thread-pool hop, for EVERY message: measured, it more than halves the frames
@@ -148,6 +190,11 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         self.last_typing = 0.0
         self.outbox = []  # validated bodies waiting for the writer task
         self.message_writer = None
+        self.cleaned_up = False
+        self.handler_errors = 0
+        self.resync_tokens = float(self.RESYNC_BURST)
+        self.resync_checked = time.monotonic()
+        self.resync_next = None  # ``after`` of the page that continues the last answer
         # Presence row key, unique per socket.
         self.connection_id = uuid.uuid4().hex
         if self.user is None or not self.user.is_authenticated:
@@ -195,15 +242,39 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         registry.announce_presence(self.room_slug)
 
     async def disconnect(self, code):
-        if self.writer is not None:
-            self.writer.cancel()  # the client is gone: nothing more reaches it
+        await self.cleanup()
+
+    async def cleanup(self):
+        """Release what the socket holds; safe to call more than once, from any state.
+
+        The message writer may finish storing (and broadcasting) what the client sent
+        before it left, within :data:`WRITER_GRACE_SECONDS`; the socket's own writer task
+        is cancelled (the client is gone) and awaited; then the socket leaves its hub and
+        its presence row is deleted.
+        """
+        if getattr(self, "cleaned_up", True):  # never connected, or already done
+            return
+        self.cleaned_up = True
+        self.ready = False
+        await finish(self.message_writer, WRITER_GRACE_SECONDS)
+        self.closing = True  # nothing more is written
+        writer, self.writer, self.backlog = self.writer, None, None
+        await finish(writer)
+        if self.handler_errors > 1:
+            logger.warning(
+                "elearning_chat: %d more failed frames on a socket of %s",
+                self.handler_errors - 1,
+                self.room_slug,
+            )
         if self.hub is None:
             return
         registry = get_registry()
-        await registry.leave(self.room_slug, self)
-        self.hub = None
-        await database_sync_to_async(services.remove_connection)(self.connection_id)
-        registry.announce_presence(self.room_slug)
+        try:
+            await registry.leave(self.room_slug, self)
+        finally:
+            self.hub = None
+            await database_sync_to_async(services.remove_connection)(self.connection_id)
+            registry.announce_presence(self.room_slug)
 
     # Called by the hub -------------------------------------------------------------
 
@@ -231,16 +302,24 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
     # Client frames -----------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        """Handle one client frame. Whatever the frame, the socket stays open: refused
+        input gets an ``error`` frame, and a handler that fails gets ``server_error``."""
         if self.removed:
             return
-        if text_data is None:
-            return await self.send_error("bad_request", _("Binary frames are not supported."))
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self.send_error("bad_request", _("Frames must be JSON."))
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            return await self.send_error("bad_request", _("Frames must be JSON objects with a type."))
+            frame = parse_client_frame(text_data, max_client_frame_chars(app_settings.MAX_MESSAGE_LENGTH))
+            await self.handle(frame)
+        except BadFrame as exc:
+            await self.send_error(exc.code, exc.detail)
+        except Exception:
+            self.handler_errors += 1
+            if self.handler_errors == 1:  # one traceback per socket, a count at its close
+                logger.exception("elearning_chat: a frame handler failed in room %s", self.room_slug)
+            if not self.removed:
+                await self.send_error("server_error", _("The server could not handle this frame."))
+
+    async def handle(self, frame):
+        """Run the handler of a decoded frame (a dict with a string ``type``)."""
         handler = {
             "message": self.on_message,
             "resync": self.on_resync,
@@ -299,10 +378,25 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         after = frame.get("after")
         if not _is_int(after) or after < 0:
             return await self.send_error("bad_request", _("resync needs a non-negative integer 'after'."))
+        # Frames of a socket are handled one at a time, so at most one resync per socket
+        # is ever in flight; the bucket bounds how many a socket may ask in a row.
+        if after != self.resync_next and not self.take_resync_token():
+            return await self.send_error("rate_limited", _("Too many resync requests; wait a few seconds."))
         messages, more = await database_sync_to_async(services.history)(
             self.room, after=after, limit=app_settings.RESYNC_PAGE_SIZE
         )
+        self.resync_next = messages[-1]["id"] if more and messages else None
         await self.send_history(messages, has_more=more, after=after)
+
+    def take_resync_token(self):
+        now = time.monotonic()
+        refill = (now - self.resync_checked) / self.RESYNC_REFILL_SECONDS
+        self.resync_tokens = min(float(self.RESYNC_BURST), self.resync_tokens + refill)
+        self.resync_checked = now
+        if self.resync_tokens < 1:
+            return False
+        self.resync_tokens -= 1
+        return True
 
     async def send_history(self, messages, has_more, after):
         """A ``history`` frame; ``after`` echoes the ``resync`` it answers (None for the

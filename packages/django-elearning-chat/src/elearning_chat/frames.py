@@ -40,3 +40,68 @@ def encode(frame):
 
 def error(code, detail):
     return encode({"type": "error", "code": code, "detail": str(detail)})
+
+
+#: Deepest nesting of arrays and objects accepted in a client frame (the protocol's frames
+#: are flat; the limit leaves room for small nested fields).
+MAX_CLIENT_DEPTH = 32
+
+
+class BadFrame(Exception):
+    """A client frame the server refuses; ``code`` is the ``error`` frame's code."""
+
+    def __init__(self, code, detail):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def max_client_frame_chars(max_message_length):
+    """Longest client text frame read at all: room for a body of ``max_message_length``
+    characters written entirely as JSON escapes (12 characters for some characters),
+    and never less than 64 KiB."""
+    return max(65536, 12 * max_message_length + 4096)
+
+
+def parse_client_frame(text, max_chars):
+    """Decode a client text frame into a dict with a string ``type``.
+
+    Raises :class:`BadFrame` (``too_long`` over ``max_chars``; ``bad_request`` for
+    anything else that is not such an object: invalid JSON, nesting deeper than
+    :data:`MAX_CLIENT_DEPTH`, strings with unpaired surrogates). Never raises anything
+    else, whatever the input: no ``RecursionError`` for deep input, no ``MemoryError`` to
+    a socket.
+    """
+    from django.utils.translation import gettext as _
+
+    if not isinstance(text, str):
+        raise BadFrame("bad_request", _("Binary frames are not supported."))
+    if len(text) > max_chars:
+        raise BadFrame("too_long", _("This frame is too large."))
+    try:
+        frame = json.loads(text)
+    except (ValueError, RecursionError, MemoryError):
+        raise BadFrame("bad_request", _("Frames must be JSON.")) from None
+    # Walk without recursion: the depth limit, and text the database and the socket can
+    # encode (JSON escapes can spell an unpaired surrogate, which UTF-8 cannot).
+    pending = [(frame, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise BadFrame("bad_request", _("Frames must be valid UTF-8 text.")) from None
+        elif isinstance(value, dict | list):
+            if depth > MAX_CLIENT_DEPTH:
+                raise BadFrame("bad_request", _("This frame is nested too deeply."))
+            items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+            for key, item in items:
+                if key is not None:
+                    pending.append((key, depth))
+                if isinstance(item, str | dict | list):
+                    pending.append((item, depth + 1))
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise BadFrame("bad_request", _("Frames must be JSON objects with a type."))
+    return frame

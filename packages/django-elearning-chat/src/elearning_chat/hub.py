@@ -43,7 +43,7 @@ import weakref
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from . import services
+from . import audit, services
 from .conf import app_settings
 from .frames import encode
 
@@ -132,6 +132,13 @@ class RoomHub:
         self._presence_frame = None
         self._presence_task = None
         self._presence_dirty = False
+        # Repairs of lost kicks and deletions (see audit): one task at a time.
+        self._audit_task = None
+        self._audit_again = False
+        # Deletions are re-checked among messages with ids from here on (the oldest
+        # message of the history the hub started with), and each is sent once.
+        self.deletions_from = None
+        self.known_deleted = set()
 
     async def start(self):
         if self.layer is not None:
@@ -146,9 +153,11 @@ class RoomHub:
                     "elearning_chat: hub %s could not join its group", self.room_slug, exc_info=True
                 )
         limit = app_settings.HISTORY_LENGTH
-        last_id, recent, (count, users) = await database_sync_to_async(services.room_state)(
-            self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT
-        )
+        (last_id, recent, (count, users)), (deletions_from, deleted) = await database_sync_to_async(
+            audit.room_state
+        )(self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT)
+        self.deletions_from = deletions_from
+        self.known_deleted |= deleted
         # A broadcast that arrived meanwhile may already have moved last_id on.
         self.last_id = max(self.last_id, last_id)
         self.recent = collections.deque(recent)
@@ -158,9 +167,11 @@ class RoomHub:
             self._task = asyncio.create_task(self._run(), name=f"elearning_chat hub {self.room_slug}")
 
     async def stop(self):
-        for task in (self._task, self._presence_task):
-            if task is not None and not task.done():
-                task.cancel()
+        tasks = [task for task in (self._task, self._presence_task, self._audit_task) if task is not None]
+        for task in tasks:
+            task.cancel()
+        # Awaited, so that nothing of this hub runs after it stopped.
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self.layer is not None:
             try:
                 await self.layer.group_discard(self.group, self.channel_name)
@@ -230,6 +241,7 @@ class RoomHub:
                 return  # already written (fetched while filling a gap)
             if previous is not None and previous > self.last_id:
                 await self._catch_up(before=message_id)
+                self.audit()  # the layer dropped a broadcast: kicks and deletions too?
             self._written(message_id, frame)
 
     def _written(self, message_id, frame):
@@ -254,6 +266,7 @@ class RoomHub:
 
     def forget(self, message_id):
         """A message was deleted: the history sent on connect must not contain it."""
+        self.known_deleted.add(message_id)
         if message_id > self.last_id:
             self._deleted.append(message_id)
         elif self.recent is not None and any(pk == message_id for pk, _ in self.recent):
@@ -281,6 +294,56 @@ class RoomHub:
                 f'{{"type":"history","after":null,"messages":[{messages}],"has_more":false}}'
             )
         return self._history_frame
+
+    # Repairs of lost broadcasts ----------------------------------------------------
+
+    def audit(self):
+        """Re-check, from the database, what lost broadcasts would have told the members:
+        close the sockets of users the room policy no longer admits (a lost kick) and send
+        ``deleted`` for deleted messages not announced yet (a lost deletion).
+
+        Run on every heartbeat and when a gap in the messages reveals a dropped
+        broadcast. Requests coalesce into one task per hub; each run costs the policy's
+        :meth:`~elearning_chat.policies.BaseRoomPolicy.allowed_user_ids` (one query by
+        default) and one query for deletions, whatever the number of sockets.
+        """
+        self._audit_again = True
+        if self._audit_task is None or self._audit_task.done():
+            self._audit_task = asyncio.create_task(
+                self._audit(), name=f"elearning_chat audit {self.room_slug}"
+            )
+
+    async def _audit(self):
+        while self._audit_again:
+            self._audit_again = False
+            try:
+                await self.audit_access()
+                await self.audit_deletions()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("elearning_chat: audit of %s failed", self.room_slug, exc_info=True)
+
+    async def audit_access(self):
+        members = [member for member in self.members if not member.removed]
+        if not members:
+            return
+        user_ids = {member.user.pk for member in members}
+        allowed = await database_sync_to_async(audit.allowed_user_ids)(self.room_slug, user_ids)
+        for member in members:
+            if member.user.pk not in allowed:
+                try:
+                    member.remove(app_settings.REMOVED_CLOSE_CODE)
+                except Exception:
+                    logger.debug("elearning_chat: kick of a closed socket", exc_info=True)
+
+    async def audit_deletions(self):
+        if self.deletions_from is None:
+            return
+        deleted = await database_sync_to_async(audit.deleted_ids)(self.room_slug, self.deletions_from)
+        for message_id in sorted(deleted - self.known_deleted):
+            self.forget(message_id)
+            self.fan_out(encode({"type": "deleted", "room": self.room_slug, "id": message_id}))
 
     def kick(self, user_id, code):
         for member in list(self.members):
@@ -401,10 +464,13 @@ class Registry:
         hub.members.discard(consumer)
         if not hub.members:
             del self.hubs[room_slug]
+            beat = None
             if not self.hubs and self._beat is not None:
-                self._beat.cancel()
-                self._beat = None
+                beat, self._beat = self._beat, None
+                beat.cancel()
             await hub.stop()
+            if beat is not None and beat is not asyncio.current_task():
+                await asyncio.gather(beat, return_exceptions=True)
 
     async def _heartbeat(self):
         while True:
@@ -430,6 +496,7 @@ class Registry:
                 await hub.catch_up()  # a last broadcast the layer dropped
             except Exception:
                 logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
+            hub.audit()  # a kick or a deletion the layer dropped
 
     # Channel-layer faults -----------------------------------------------------------
 

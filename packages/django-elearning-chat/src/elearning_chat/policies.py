@@ -25,6 +25,18 @@ class BaseRoomPolicy:
         """May ``user`` delete other people's messages in ``room_slug``?"""
         return bool(user and user.is_authenticated and user.is_active and user.is_staff)
 
+    def allowed_user_ids(self, room_slug, user_ids):
+        """The ids among ``user_ids`` that may still be in ``room_slug``: :meth:`can_join`
+        for many users at once. Each server process asks it for the users of its open
+        sockets of a room on every heartbeat and closes the sockets of the others (so a
+        removal whose broadcast was lost still takes effect). The default reads the users
+        in one query and asks :meth:`can_join` for each; override it when ``can_join``
+        queries, to answer with a few queries whatever the number of users."""
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(pk__in=user_ids)
+        return {user.pk for user in users if self.can_join(user, room_slug)}
+
     def get_room_title(self, room_slug):
         """Human title of a room, stored when the room is created on first join."""
         if room_slug == "lobby":

@@ -1,0 +1,49 @@
+"""What a room hub re-reads from the database to repair broadcasts the channel layer lost.
+
+Kicks and deletions travel as best-effort broadcasts (a full channel drops them); the
+database keeps the truth. On every heartbeat and whenever it detects a gap, a hub re-checks
+its connected users' access and the deletions among the messages its sockets may show,
+with a fixed number of queries per room (see :meth:`RoomHub.audit
+<elearning_chat.hub.RoomHub.audit>`).
+"""
+
+from django.contrib.auth import get_user_model
+
+from .conf import get_room_policy
+from .models import Message
+
+
+def allowed_user_ids(room_slug, user_ids):
+    """The ids among ``user_ids`` that the room policy still lets into ``room_slug``.
+
+    Uses the policy's bulk :meth:`~elearning_chat.policies.BaseRoomPolicy.allowed_user_ids`.
+    A policy object without that method (not derived from ``BaseRoomPolicy``) is asked
+    user by user, the users read afresh in one query (a deactivated user loses access).
+    """
+    policy = get_room_policy()
+    bulk = getattr(policy, "allowed_user_ids", None)
+    if bulk is not None:
+        return set(bulk(room_slug, set(user_ids)))
+    users = get_user_model().objects.filter(pk__in=set(user_ids))
+    return {user.pk for user in users if policy.can_join(user, room_slug)}
+
+
+def deleted_ids(room_slug, from_id):
+    """Ids of the deleted messages of a room with ``id >= from_id`` (one indexed query)."""
+    return set(
+        Message.objects.filter(room__slug=room_slug, deleted=True, id__gte=from_id).values_list(
+            "id", flat=True
+        )
+    )
+
+
+def room_state(room_slug, history_length, presence_limit):
+    """What a room hub loads when it starts (:func:`elearning_chat.services.room_state`)
+    and ``(from_id, deleted ids)``: where its re-checks of deletions start (the oldest
+    message of that history) and the deletions already made from there on."""
+    from . import services
+
+    state = services.room_state(room_slug, history_length, presence_limit)
+    last_id, recent, _presence = state
+    from_id = recent[0][0] if recent else last_id + 1
+    return state, (from_id, deleted_ids(room_slug, from_id))
