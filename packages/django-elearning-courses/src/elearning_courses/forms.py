@@ -14,7 +14,7 @@ from elearning_users.forms import BootstrapFormMixin
 
 from .conf import app_settings
 from .materials import allowed_extensions, validate_material_upload
-from .models import Course
+from .models import Course, CourseBlock, CourseMaterial, Feedback
 
 
 class CourseSearchForm(forms.Form):
@@ -50,7 +50,7 @@ class MaterialForm(BootstrapFormMixin, forms.Form):
 
     title = forms.CharField(
         label=_("Title"),
-        max_length=200,
+        max_length=CourseMaterial._meta.get_field("title").max_length,
         required=False,
         help_text=_("Leave empty to use the file name."),
     )
@@ -92,7 +92,7 @@ class FeedbackForm(BootstrapFormMixin, forms.Form):
     comment = forms.CharField(
         label=_("Comment"),
         required=False,
-        max_length=2000,
+        max_length=Feedback._meta.get_field("comment").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -101,6 +101,6 @@ class BlockForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
-        max_length=500,
+        max_length=CourseBlock._meta.get_field("reason").max_length,
         help_text=_("Optional; shown to the student."),
     )

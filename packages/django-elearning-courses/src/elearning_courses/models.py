@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from .materials import material_upload_to
 from .storage import material_storage
 
+#: Longest course description, in characters (forms and the API refuse longer ones).
+DESCRIPTION_MAX_LENGTH = 10_000
+
 
 class CourseQuerySet(models.QuerySet):
     def with_stats(self):
@@ -59,7 +62,7 @@ class CourseQuerySet(models.QuerySet):
 
 class Course(models.Model):
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,

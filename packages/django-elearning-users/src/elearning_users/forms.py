@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import pictures
 from .conf import app_settings
+from .limits import limit_length
 from .models import Role
 
 
@@ -45,7 +46,9 @@ def role_choices():
 
 
 class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
-    email = forms.EmailField(label=_("Email"), required=True)
+    email = forms.EmailField(
+        label=_("Email"), required=True, max_length=get_user_model()._meta.get_field("email").max_length
+    )
     role = forms.ChoiceField(label=_("I am a"), widget=forms.RadioSelect, initial=Role.STUDENT, choices=())
 
     class Meta(auth_forms.UserCreationForm.Meta):
@@ -55,6 +58,8 @@ class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices()
+        limit_length(self.fields["password1"])
+        limit_length(self.fields["password2"])
 
 
 class ProfileForm(BootstrapFormMixin, forms.ModelForm):
@@ -92,8 +97,13 @@ class ProfileForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class LoginForm(BootstrapFormMixin, auth_forms.AuthenticationForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["password"])
 
 
 class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("old_password", "new_password1", "new_password2"):
+            limit_length(self.fields[name])

@@ -61,7 +61,9 @@ class CourseSerializer(serializers.ModelSerializer):
 
 class MaterialSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
-    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    title = serializers.CharField(
+        max_length=CourseMaterial._meta.get_field("title").max_length, required=False, allow_blank=True
+    )
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -110,7 +112,9 @@ class FeedbackSerializer(serializers.ModelSerializer):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
     student = UserRefSerializer(read_only=True)
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    comment = serializers.CharField(
+        max_length=Feedback._meta.get_field("comment").max_length, required=False, allow_blank=True
+    )
 
     class Meta:
         model = Feedback
@@ -127,7 +131,9 @@ class FeedbackSerializer(serializers.ModelSerializer):
 class BlockSerializer(serializers.ModelSerializer):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
     student = UserRefField(queryset=get_user_model().objects.all())
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=CourseBlock._meta.get_field("reason").max_length, required=False, allow_blank=True
+    )
 
     class Meta:
         model = CourseBlock

@@ -8,8 +8,11 @@ the apps' endpoints must not change with them. Views of this app and of
 from django.apps import apps
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.settings import api_settings
+
+from .parsers import ElearningJSONParser
 
 
 class ElearningPagination(PageNumberPagination):
@@ -36,10 +39,16 @@ def authentication_classes():
     return classes + [c for c in api_settings.DEFAULT_AUTHENTICATION_CLASSES if c not in classes]
 
 
+#: The parsers of every API view: JSON with limits (see :mod:`.parsers`), forms, multipart.
+PARSER_CLASSES = (ElearningJSONParser, FormParser, MultiPartParser)
+
+
 class ElearningAPIMixin:
-    """Authentication, permission (signed-in users) and pagination of the apps' API views."""
+    """Authentication, permission (signed-in users), parsing and pagination of the apps'
+    API views."""
 
     permission_classes = (IsAuthenticated,)
+    parser_classes = PARSER_CLASSES
     pagination_class = ElearningPagination
 
     def get_authenticators(self):

@@ -3,9 +3,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from .. import pictures
 from ..conf import app_settings
+from ..limits import PASSWORD_MAX_LENGTH
 from ..models import Role
 
 
@@ -19,8 +21,12 @@ class PublicUserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    email = serializers.EmailField(required=True)
+    password = serializers.CharField(
+        write_only=True, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}
+    )
+    email = serializers.EmailField(
+        required=True, max_length=get_user_model()._meta.get_field("email").max_length
+    )
     role = serializers.ChoiceField(choices=Role.choices, default=Role.STUDENT)
 
     class Meta:
@@ -77,3 +83,26 @@ class MeSerializer(serializers.ModelSerializer):
         for name, value in validated_data.items():
             setattr(instance, name, value)
         return pictures.save_profile(instance, old_picture=old_picture, picture=picture)
+
+
+def _username_max_length():
+    user_model = get_user_model()
+    return user_model._meta.get_field(user_model.USERNAME_FIELD).max_length
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """``{username, password}`` of ``POST /api/auth/token/``, length-limited; the checks
+    are those of DRF's ``AuthTokenSerializer``."""
+
+    username = serializers.CharField(label=_("Username"), write_only=True, max_length=_username_max_length())
+    password = serializers.CharField(
+        label=_("Password"),
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+        max_length=PASSWORD_MAX_LENGTH,
+    )
+    token = serializers.CharField(label=_("Token"), read_only=True)
+
+    def validate(self, attrs):
+        return AuthTokenSerializer.validate(self, attrs)

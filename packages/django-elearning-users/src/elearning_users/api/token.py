@@ -7,6 +7,8 @@ installed: :mod:`.urls` serves this endpoint only when it is (system check
 
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from .base import PARSER_CLASSES
+from .serializers import TokenRequestSerializer
 from .throttles import AuthRateThrottle
 
 
@@ -14,3 +16,6 @@ class TokenView(ObtainAuthToken):
     """Exchange ``{username, password}`` for ``{token}`` (throttled)."""
 
     throttle_classes = (AuthRateThrottle,)
+    # JSON with limits, and length limits on the username and password.
+    parser_classes = PARSER_CLASSES
+    serializer_class = TokenRequestSerializer

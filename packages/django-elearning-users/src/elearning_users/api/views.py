@@ -1,10 +1,11 @@
 from django.contrib.auth import get_user_model
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from .base import ElearningAPIMixin
+from .parsers import ElearningJSONParser
 from .serializers import MeSerializer, PublicUserSerializer, RegisterSerializer
 from .throttles import AuthRateThrottle
 
@@ -19,7 +20,7 @@ class UserViewSet(
     """Register (anyone, throttled), list and read public profiles (authenticated)."""
 
     queryset = get_user_model().objects.filter(is_active=True).order_by("id")
-    parser_classes = (JSONParser, MultiPartParser, FormParser)
+    parser_classes = (ElearningJSONParser, MultiPartParser, FormParser)
 
     def get_permissions(self):
         if self.action == "create":
