@@ -8,6 +8,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -17,6 +18,7 @@ from ..conf import app_settings, get_room_policy
 from ..frames import user_dict
 from ..models import Message, Room
 from ..rooms import is_room_slug, listed_rooms, messages_api_url, websocket_path
+from .parsers import ElearningJSONParser
 from .serializers import AuthorSerializer, MessageQuerySerializer, MessageSerializer, RoomSerializer
 
 
@@ -26,6 +28,8 @@ class ChatAPIView(GenericAPIView):
     ``rest_framework.authtoken`` is installed, then the site's own default classes."""
 
     permission_classes = [permissions.IsAuthenticated]
+    # JSON with limits (see .parsers), forms and multipart, whatever the site's defaults.
+    parser_classes = [ElearningJSONParser, FormParser, MultiPartParser]
 
     def get_authenticators(self):
         classes = [SessionAuthentication]
