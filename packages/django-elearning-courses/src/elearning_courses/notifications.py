@@ -12,6 +12,11 @@ notifications page renders its items with, so ``bell.js`` builds no markup of it
 creates (bulk_create sends no signals), all of them from one after-commit callback,
 :class:`PushBatch`: one grouped unread-count query for all the recipients, then one
 group send per notification, all sent from one hop into the event loop.
+
+Pushes are best effort: the notification is stored whatever happens to the channel
+layer. Each group send is retried once on a connection error (a pooled connection that a
+restarted Redis closed); a push that still fails, or any error while preparing the
+pushes, is logged and never fails the request that created the notifications.
 """
 
 import asyncio
@@ -24,6 +29,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 
 from .conf import app_settings
+from .live import retrying
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -83,7 +89,10 @@ class PushBatch:
 
     def __call__(self):
         if self.notifications:
-            push_many(self.notifications)
+            try:
+                push_many(self.notifications)
+            except Exception:  # after commit: the notifications are stored, the push is a bonus
+                logger.warning("Could not push %d notification(s)", len(self.notifications), exc_info=True)
 
 
 def schedule_push(notification):
@@ -111,7 +120,10 @@ def _send_all(messages):
 
     async def send():
         results = await asyncio.gather(
-            *(layer.group_send(group_name(uid), {"type": EVENT_TYPE, "payload": p}) for uid, p in messages),
+            *(
+                retrying(layer.group_send, group_name(uid), {"type": EVENT_TYPE, "payload": p})
+                for uid, p in messages
+            ),
             return_exceptions=True,
         )
         for (user_id, _payload), result in zip(messages, results, strict=True):
@@ -157,9 +169,14 @@ def push_unread_count(user):
     if not app_settings.PUSH_NOTIFICATIONS:
         return
     user_id = getattr(user, "pk", user)
-    transaction.on_commit(
-        lambda: _send(user_id, {"type": "unread_count", "unread_count": unread_count(user_id)})
-    )
+
+    def send_count():
+        try:
+            _send(user_id, {"type": "unread_count", "unread_count": unread_count(user_id)})
+        except Exception:
+            logger.warning("Could not push the unread count of user %s", user_id, exc_info=True)
+
+    transaction.on_commit(send_count)
 
 
 def mark_read(user, notification_id):

@@ -75,7 +75,7 @@ def add_material(teacher, course, *, file, title=""):
     _require_owner(teacher, course)
     info = validate_material_upload(file)
     title = (title or "").strip() or info.original_name.rsplit(".", 1)[0][:200] or info.original_name
-    return CourseMaterial.objects.create(
+    material = CourseMaterial(
         course=course,
         title=title[:200],
         file=file,
@@ -83,6 +83,17 @@ def add_material(teacher, course, *, file, title=""):
         size=info.size,
         content_type=info.content_type,
     )
+    try:
+        # The material and its students' notifications (post_save receiver): all or none.
+        with transaction.atomic():
+            material.save()
+    except BaseException:
+        # The file was stored before the row: a failed write must not leave it behind
+        # (_committed: the storage holds it under its generated name).
+        if material.file.name and getattr(material.file, "_committed", False):
+            material.file.storage.delete(material.file.name)
+        raise
+    return material
 
 
 def delete_material(teacher, material):
@@ -163,7 +174,8 @@ def block(teacher, course, student, reason=""):
 def unblock(teacher, course, student):
     """Lift a block; the student may enroll again (they are not re-enrolled)."""
     _require_owner(teacher, course)
-    deleted, _details = CourseBlock.objects.filter(course=course, student=student).delete()
-    if not deleted:
-        raise CourseActionInvalid(_("This student is not blocked."), code="not_blocked")
-    signals.student_unblocked(course, student)
+    with transaction.atomic():  # the block is lifted and the student told, or neither
+        deleted, _details = CourseBlock.objects.filter(course=course, student=student).delete()
+        if not deleted:
+            raise CourseActionInvalid(_("This student is not blocked."), code="not_blocked")
+        signals.student_unblocked(course, student)
