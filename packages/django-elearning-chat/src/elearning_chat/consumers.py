@@ -13,8 +13,18 @@ from django.utils.translation import gettext as _
 
 from . import services
 from .conf import app_settings
-from .frames import BadFrame, encode, error, max_client_frame_chars, parse_client_frame, user_dict
+from .frames import (
+    BadFrame,
+    ack,
+    encode,
+    error,
+    max_client_frame_chars,
+    message_error,
+    parse_client_frame,
+    user_dict,
+)
 from .hub import SERVER_ID, RoomsFull, get_registry
+from .text import InvalidText, clean_body, valid_client_id
 
 logger = logging.getLogger(__name__)
 
@@ -334,42 +344,53 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         await self.send(text_data=error(code, detail))
 
     async def on_message(self, frame):
-        body = frame.get("body")
-        if not isinstance(body, str):
-            return await self.send_error("bad_request", _("A message needs a text body."))
-        body = body.strip()
-        if not body:
-            return await self.send_error("bad_request", _("A message cannot be empty."))
-        limit = app_settings.MAX_MESSAGE_LENGTH
-        if len(body) > limit:
-            return await self.send_error(
-                "too_long", _("Messages are limited to %(limit)d characters.") % {"limit": limit}
-            )
+        # ``client_id`` (optional for old clients) names the message for its
+        # acknowledgement; every answer about this message carries it.
+        client_id = frame.get("client_id")
+        if client_id is not None and not valid_client_id(client_id):
+            return await self.send_error("bad_request", services.CLIENT_ID_HELP)
+        try:
+            body = clean_body(frame.get("body"), app_settings.MAX_MESSAGE_LENGTH)
+        except InvalidText as exc:
+            return await self.send(text_data=message_error(exc.code, exc.detail, client_id))
         # Stored by a writer task, so that a burst of frames costs one database round
         # trip instead of one each; order is kept.
-        self.outbox.append(body)
+        self.outbox.append((body, client_id))
         if self.message_writer is None or self.message_writer.done():
             self.message_writer = asyncio.create_task(self.write_messages())
 
     async def write_messages(self):
         while self.outbox:
-            bodies, self.outbox = self.outbox, []
+            batch, self.outbox = self.outbox, []
+            bodies = [body for body, _ in batch]
+            client_ids = [client_id for _, client_id in batch]
             try:
-                results = await database_sync_to_async(services.post_messages)(self.user, self.room, bodies)
+                results = await database_sync_to_async(services.post_messages)(
+                    self.user, self.room, bodies, client_ids
+                )
             except Exception:  # database down: report, keep the socket and the writer usable
                 logger.exception("elearning_chat: could not store %d message(s)", len(bodies))
                 if not self.removed:
-                    await self.send_error("server_error", _("Your message could not be stored; try again."))
+                    detail = _("Your message could not be stored; try again.")
+                    for client_id in dict.fromkeys(client_ids):  # one error per message, old clients one
+                        await self.send(text_data=message_error("server_error", detail, client_id))
                 continue
             stored = []
-            for result in results:
+            for client_id, result in zip(client_ids, results, strict=True):
                 if isinstance(result, services.ChatError):
                     if result.code == "forbidden":
                         self.shut_out(result.detail)
                     elif not self.removed:
-                        await self.send_error(result.code, result.detail)
+                        await self.send(text_data=message_error(result.code, result.detail, client_id))
+                elif isinstance(result, services.Known):  # a re-send: acknowledged again, not stored
+                    if not self.removed:
+                        await self.send(text_data=ack(self.room_slug, client_id, result.id, result.message))
                 else:
                     message, previous = result
+                    # The author's acknowledgement is written before the broadcast, so
+                    # the author's socket gets it before the message itself.
+                    if client_id is not None and not self.removed:
+                        await self.send(text_data=ack(self.room_slug, client_id, message["id"], message))
                     stored.append([message["id"], previous, encode(message)])
             if stored:
                 await get_registry().broadcast(self.room_slug, {"type": "chat.messages", "items": stored})

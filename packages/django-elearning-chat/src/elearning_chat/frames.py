@@ -105,3 +105,20 @@ def parse_client_frame(text, max_chars):
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise BadFrame("bad_request", _("Frames must be JSON objects with a type."))
     return frame
+
+
+def ack(room_slug, client_id, message_id, message=None):
+    """``ack``: the author's message ``client_id`` is stored as ``message_id``. ``message``
+    is its ``message`` frame as a dict (None when a moderator deleted it since)."""
+    return encode(
+        {"type": "ack", "room": room_slug, "client_id": client_id, "id": message_id, "message": message}
+    )
+
+
+def message_error(code, detail, client_id=None):
+    """An ``error`` about one message; it carries the message's ``client_id`` when the
+    client gave one."""
+    frame = {"type": "error", "code": code, "detail": str(detail)}
+    if client_id is not None:
+        frame["client_id"] = client_id
+    return encode(frame)

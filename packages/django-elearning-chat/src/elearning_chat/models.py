@@ -1,9 +1,13 @@
 """Rooms, messages and live connections (presence)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .conf import app_settings
+from .text import CLIENT_ID_MAX_LENGTH, InvalidText, clean_body
 
 ROOM_SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,64}"
 
@@ -59,6 +63,13 @@ class Message(models.Model):
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     deleted = models.BooleanField(_("deleted"), default=False)
+    # The sending client's id for the message: a message re-sent after a lost
+    # acknowledgement is recognized and stored once (one row per author and client id;
+    # messages without one, from old clients or the admin, are never matched). NULL, not
+    # "", for "none": NULLs are distinct in a unique constraint on every database.
+    client_id = models.CharField(  # noqa: DJ001
+        _("client id"), max_length=CLIENT_ID_MAX_LENGTH, null=True, blank=True, default=None, editable=False
+    )
 
     objects = MessageQuerySet.as_manager()
 
@@ -70,9 +81,21 @@ class Message(models.Model):
             models.Index(fields=["room", "deleted", "id"], name="elearning_chat_room_idx"),
             models.Index(fields=["author", "created_at"], name="elearning_chat_rate_idx"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_id"], name="elearning_chat_client_id_uniq"),
+        ]
 
     def __str__(self):
         return f"{self.author_id}@{self.room_id}: {self.body[:40]}"
+
+    def clean(self):
+        # The rules of the WebSocket path for forms too (the admin): text only, line
+        # endings normalized, the length counted after that.
+        super().clean()
+        try:
+            self.body = clean_body(self.body, app_settings.MAX_MESSAGE_LENGTH)
+        except InvalidText as exc:
+            raise ValidationError({"body": exc.detail}, code=exc.code) from None
 
 
 class Connection(models.Model):

@@ -5,9 +5,10 @@ thread hop per client frame, so the event loop never waits on the database.
 """
 
 import datetime
+import logging
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from .conf import app_settings, get_room_policy
 from .frames import encode, message_dict, user_dict
 from .models import Connection, Message, Room
+from .text import InvalidText, clean_body, valid_client_id
+
+logger = logging.getLogger(__name__)
 
 
 class ChatError(Exception):
@@ -123,38 +127,145 @@ def history(room, after=None, limit=None):
     return [message_dict(m, room.slug) for m in rows], more
 
 
-def post_messages(user, room, bodies):
-    """Store a user's messages (already validated bodies, in order) in one go.
+class Known:
+    """A message the author had already sent (same ``client_id``): stored before, not
+    stored again. ``message`` is its protocol dict, or None if a moderator deleted it."""
 
-    Checks the room policy and the per-user rate limit first. Returns one entry per
-    body: ``(message dict, id of the previous message in the room or None)``, or a
-    :class:`ChatError` for a refused one. Stores into one room are serialized (a row
-    lock on the room where the database has them; SQLite has one writer at a time and
-    commits an autocommit insert at once), so ids commit in increasing order within a
+    def __init__(self, message_id, message):
+        self.id = message_id
+        self.message = message
+
+    def __repr__(self):
+        return f"Known({self.id})"
+
+
+def post_messages(user, room, bodies, client_ids=None):
+    """Store a user's messages (in order) in one go, each on its own merits.
+
+    ``client_ids`` (optional, one per body, None for a message without one) are the
+    client's ids of its messages: a client id the author already used in this room is
+    not stored again. Every body is validated first (:func:`elearning_chat.text.clean_body`)
+    and stored normalized; the policy and the per-user rate limit are checked for the
+    batch. Returns one entry per body: ``(message dict, id of the previous message in
+    the room or None)`` for a stored one, :class:`Known` for a repeated client id, or a
+    :class:`ChatError` for a refused one. One bad body, or one row the database
+    refuses, never costs the others.
+
+    Stores into one room are serialized (a row lock on the room where the database has
+    them; SQLite has one writer at a time), so ids commit in increasing order within a
     room and ``previous`` is exact: hubs use it to detect broadcasts they missed.
     """
+    count = len(bodies)
+    client_ids = [None] * count if client_ids is None else list(client_ids)
     if not get_room_policy().can_join(user, room.slug):
-        return [ChatError("forbidden", _("You may no longer post in this room."))] * len(bodies)
+        return [ChatError("forbidden", _("You may no longer post in this room."))] * count
+    results = [None] * count
+    cleaned = {}
+    for index, (body, client_id) in enumerate(zip(bodies, client_ids, strict=True)):
+        if client_id is not None and not valid_client_id(client_id):
+            results[index] = ChatError("bad_request", CLIENT_ID_HELP)
+            continue
+        try:
+            cleaned[index] = clean_body(body, app_settings.MAX_MESSAGE_LENGTH)
+        except InvalidText as exc:
+            results[index] = ChatError(exc.code, exc.detail)
+    wanted = {client_ids[index] for index in cleaned} - {None}
+    known = _known(user, room, wanted) if wanted else {}
+    to_store, first_of = [], {}
+    for index in cleaned:  # in order
+        client_id = client_ids[index]
+        if client_id in known:
+            results[index] = known[client_id]
+        elif client_id is not None and client_id in first_of:
+            results[index] = first_of[client_id]  # the same message twice in one batch
+        else:
+            if client_id is not None:
+                first_of[client_id] = index
+            to_store.append(index)
+    allowed = _allowed(user, len(to_store))
+    refused = ChatError("rate_limited", _("You are sending messages too fast; wait a few seconds."))
+    for index in to_store[allowed:]:
+        results[index] = refused
+    to_store = to_store[:allowed]
+    if to_store:
+        messages = [
+            Message(room=room, author=user, body=cleaned[index], client_id=client_ids[index])
+            for index in to_store
+        ]
+        for index, outcome in zip(to_store, list(_store(user, room, messages)), strict=True):
+            results[index] = outcome
+    for index, result in enumerate(results):
+        if isinstance(result, int):  # a repeat within the batch: as its first occurrence
+            first = results[result]
+            results[index] = Known(first[0]["id"], first[0]) if isinstance(first, tuple) else first
+    return results
+
+
+CLIENT_ID_HELP = _("client_id must be 1 to 64 letters, digits, hyphens or underscores.")
+
+
+def _allowed(user, wanted):
+    """How many of ``wanted`` new messages the rate limit lets ``user`` store now."""
+    if not wanted:
+        return 0
     window = timezone.now() - datetime.timedelta(seconds=app_settings.RATE_LIMIT_SECONDS)
     limit = app_settings.RATE_LIMIT_MESSAGES
     recent = Message.objects.filter(author=user, created_at__gte=window).order_by()[:limit].count()
-    allowed = max(0, limit - recent)
-    accepted = [Message(room=room, author=user, body=body) for body in bodies[:allowed]]
-    if accepted:
+    return min(wanted, max(0, limit - recent))
+
+
+def _known(user, room, client_ids):
+    """``{client_id: Known or ChatError}`` of the author's messages with those client ids."""
+    found = {}
+    for message in Message.objects.filter(author=user, client_id__in=client_ids).order_by():
+        message.author = user
+        found[message.client_id] = _as_known(message, room)
+    return found
+
+
+def _as_known(message, room):
+    if message.room_id != room.pk:  # client ids are the author's own, across rooms
+        return ChatError("bad_request", _("This client_id was already used for a message in another room."))
+    return Known(message.pk, None if message.deleted else message_dict(message, room.slug))
+
+
+def _store(user, room, messages):
+    """Insert ``messages`` (one room, in order): one outcome per message, as
+    :func:`post_messages` returns them. All in one statement normally; when the database
+    refuses it (a concurrent re-send of the same client id, a row it will not take),
+    again one savepoint per row, so that only the refused rows are lost."""
+    try:
         if connection.features.has_select_for_update:
             with transaction.atomic():
                 Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").get()
-                _insert(accepted)
-                previous = _previous_id(room, accepted[0].pk)
+                _insert(messages)
+                previous = _previous_id(room, messages[0].pk)
+        else:  # SQLite: one writer at a time, and an autocommit insert commits at once
+            _insert(messages)
+            previous = _previous_id(room, messages[0].pk)
+        outcomes = [None] * len(messages)
+    except DatabaseError:
+        outcomes, previous = _store_each(user, room, messages)
+    for message, outcome in zip(messages, outcomes, strict=True):
+        if outcome is None:
+            yield (message_dict(message, room.slug), previous)
+            previous = message.pk
         else:
-            _insert(accepted)
-            previous = _previous_id(room, accepted[0].pk)
-    results = []
-    for message in accepted:
-        results.append((message_dict(message, room.slug), previous))
-        previous = message.pk
-    refused = ChatError("rate_limited", _("You are sending messages too fast; wait a few seconds."))
-    return results + [refused] * (len(bodies) - len(accepted))
+            yield outcome
+
+
+def _store_each(user, room, messages):
+    """The slow path of :func:`_store`: ``(outcomes, previous id)``, None for each stored."""
+    with transaction.atomic():
+        if connection.features.has_select_for_update:
+            Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").get()
+        outcomes = []
+        for message in messages:
+            message.pk = None
+            outcomes.append(_insert_one(user, room, message))
+        stored = [message for message, outcome in zip(messages, outcomes, strict=True) if outcome is None]
+        previous = _previous_id(room, stored[0].pk) if stored else None
+    return outcomes, previous
 
 
 def _insert(messages):
@@ -163,6 +274,27 @@ def _insert(messages):
     else:
         for message in messages:
             message.save()
+
+
+def _insert_one(user, room, message):
+    """Insert one message in its own savepoint: None when stored, else its outcome."""
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+        return None
+    except IntegrityError:
+        # Most likely the same client id stored meanwhile by another socket of the author.
+        existing = None
+        if message.client_id is not None:
+            existing = Message.objects.filter(author=user, client_id=message.client_id).first()
+        if existing is not None:
+            existing.author = user
+            return _as_known(existing, room)
+        logger.exception("elearning_chat: the database refused a message")
+    except DatabaseError:
+        logger.exception("elearning_chat: the database refused a message")
+    message.pk = None
+    return ChatError("server_error", _("Your message could not be stored; try again."))
 
 
 def post_message(user, room, body):
