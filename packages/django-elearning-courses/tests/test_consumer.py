@@ -81,14 +81,17 @@ async def test_every_open_page_of_the_user_gets_it():
         await page.disconnect()
 
 
-async def test_client_frames_are_ignored():
+async def test_client_frames_are_ignored_and_malformed_ones_refused():
     user = await make_user("t5")
     communicator = communicator_for(user)
     await communicator.connect()
     await communicator.receive_json_from()
     await communicator.send_to(text_data="{not json")
+    assert (await communicator.receive_json_from())["code"] == "bad_request"
     await communicator.send_json_to({"type": "anything"})
-    assert await communicator.receive_nothing(timeout=0.3)
+    # Ignored: the next frame is the next push.
+    await database_sync_to_async(notifications.notify)(user, "feedback", "probe", "")
+    assert (await communicator.receive_json_from(timeout=3))["notification"]["message"] == "probe"
     await communicator.disconnect()
 
 
