@@ -3,6 +3,7 @@
 DATABASE_URL (e.g. postgres://...) switches from in-memory SQLite to that database.
 """
 
+import datetime
 import os
 import tempfile
 
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "elearning_users",
 ]
 MIDDLEWARE = [
@@ -33,6 +35,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 TEMPLATES = [
     {
@@ -68,3 +71,16 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="elearning-users-media-")
 # No REST_FRAMEWORK defaults: the apps' API views declare their own authentication,
 # permission and pagination classes, and this suite proves they need nothing else.
+
+# Log-in throttling as docs/users.rst tells a site to wire it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_CLIENT_IP_CALLABLE = "elearning_users.security.client_ip"
+AXES_USERNAME_CALLABLE = "elearning_users.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "elearning_users.security.lockout_response"
+AXES_VERBOSE = False

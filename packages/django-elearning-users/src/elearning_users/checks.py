@@ -48,7 +48,59 @@ def check_settings(app_configs, **kwargs):
     errors, values = settings_dict_errors("ELEARNING_USERS", DEFAULTS, positive, "elearning_users")
     if values is None:
         return errors
-    return errors + _check_user_model()
+    return errors + _check_throttling(values) + _check_user_model()
+
+
+def _check_throttling(values):
+    """``TRUSTED_PROXIES`` must be addresses or networks, the rate ``N/period``, the cache
+    one of CACHES (ids E006-E008)."""
+    import ipaddress
+
+    from .security import parse_rate
+
+    errors = []
+    proxies = values["TRUSTED_PROXIES"]
+    if not isinstance(proxies, (list, tuple)):
+        errors.append(
+            Error(
+                f"ELEARNING_USERS['TRUSTED_PROXIES'] must be a list, not {proxies!r}.",
+                hint="e.g. ['10.0.0.0/8', '127.0.0.1']; [] when no proxy is in front of the site.",
+                id="elearning_users.E006",
+            )
+        )
+    else:
+        for entry in proxies:
+            try:
+                ipaddress.ip_network(str(entry).strip(), strict=False)
+            except ValueError:
+                errors.append(
+                    Error(
+                        f"ELEARNING_USERS['TRUSTED_PROXIES'] entry {entry!r} is not an IP address "
+                        "or network.",
+                        hint="Give addresses ('10.0.0.5') or CIDR networks ('10.0.0.0/8').",
+                        id="elearning_users.E006",
+                    )
+                )
+    rate = values["AUTH_THROTTLE_RATE"]
+    try:
+        parse_rate(rate)
+    except (ValueError, KeyError, IndexError, AttributeError):
+        errors.append(
+            Error(
+                f"ELEARNING_USERS['AUTH_THROTTLE_RATE'] = {rate!r} is not a rate.",
+                hint="Write '<number>/<second|minute|hour|day>', e.g. '10/minute', or None for no limit.",
+                id="elearning_users.E007",
+            )
+        )
+    cache = values["THROTTLE_CACHE"]
+    if cache not in getattr(settings, "CACHES", {"default": None}):
+        errors.append(
+            Error(
+                f"ELEARNING_USERS['THROTTLE_CACHE'] = {cache!r} is not a cache of CACHES.",
+                id="elearning_users.E008",
+            )
+        )
+    return errors
 
 
 def _check_user_model():
@@ -206,4 +258,58 @@ def check_site(app_configs, **kwargs):
                     id="elearning_users.W002",
                 )
             )
-    return problems + login_url_warnings("elearning_users.W003")
+    return problems + login_url_warnings("elearning_users.W003") + login_throttle_warnings()
+
+
+#: What a site adds for django-axes to throttle every log-in form (docs/users.rst).
+AXES_BACKEND = "axes.backends.AxesStandaloneBackend"
+AXES_MIDDLEWARE = "axes.middleware.AxesMiddleware"
+CLIENT_IP_CALLABLE = "elearning_users.security.client_ip"
+
+
+def login_throttle_warnings():
+    """W004 when django-axes is not wired in: the log-in page and the admin log-in would
+    take any number of wrong passwords. W005 when it reads client addresses another way
+    than the apps (X-Forwarded-For would then be trusted or ignored differently)."""
+    from django.utils.module_loading import import_string
+
+    missing = []
+    if not apps.is_installed("axes"):
+        missing.append("'axes' in INSTALLED_APPS")
+    backends = []
+    for path in getattr(settings, "AUTHENTICATION_BACKENDS", []):
+        try:
+            backends.append(import_string(path))
+        except ImportError:
+            continue
+    try:
+        axes_backend = import_string(AXES_BACKEND)
+    except ImportError:
+        axes_backend = None
+    if axes_backend is None or not any(issubclass(b, axes_backend) for b in backends):
+        missing.append(f"'{AXES_BACKEND}' first in AUTHENTICATION_BACKENDS")
+    if not any(str(m).startswith("axes.middleware.") for m in settings.MIDDLEWARE):
+        missing.append(f"'{AXES_MIDDLEWARE}' at the end of MIDDLEWARE")
+    if missing:
+        return [
+            Warning(
+                "Log-in attempts are not throttled: the log-in page and the admin log-in "
+                "accept any number of wrong passwords.",
+                hint="Add " + ", ".join(missing) + f", and AXES_CLIENT_IP_CALLABLE = "
+                f"'{CLIENT_IP_CALLABLE}' (see the users app's installation docs).",
+                id="elearning_users.W004",
+            )
+        ]
+    configured = getattr(settings, "AXES_CLIENT_IP_CALLABLE", None)
+    from .security import client_ip
+
+    if configured not in (CLIENT_IP_CALLABLE, client_ip):
+        return [
+            Warning(
+                f"AXES_CLIENT_IP_CALLABLE = {configured!r}: django-axes does not read client "
+                "addresses as the apps do (ELEARNING_USERS['TRUSTED_PROXIES']).",
+                hint=f"Set AXES_CLIENT_IP_CALLABLE = '{CLIENT_IP_CALLABLE}'.",
+                id="elearning_users.W005",
+            )
+        ]
+    return []

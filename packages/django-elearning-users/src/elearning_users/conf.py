@@ -23,8 +23,15 @@ DEFAULTS = {
     "PROFILE_PICTURE_FORMATS": ["JPEG", "PNG", "GIF", "WEBP"],
     # Folder, inside MEDIA_ROOT, that profile pictures are stored in.
     "PROFILE_PICTURE_DIR": "elearning_users/avatars",
-    # Rate of the anonymous log-in (token) and registration API endpoints.
+    # Rate of the log-in (token) and registration API endpoints and of the sign-up page,
+    # counted per client address and, separately, per attempted username.
     "AUTH_THROTTLE_RATE": "10/minute",
+    # Cache alias (CACHES) that keeps those counters: one every server process shares.
+    "THROTTLE_CACHE": "default",
+    # Addresses or networks (CIDR) of the reverse proxies in front of the site. Only a
+    # request from one of them has its X-Forwarded-For read, right to left through trusted
+    # hops; with none, REMOTE_ADDR is the client (elearning_users.security.client_ip).
+    "TRUSTED_PROXIES": [],
 }
 
 

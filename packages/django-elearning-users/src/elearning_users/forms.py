@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import pictures
 from .conf import app_settings
+from .emails import EMAIL_TAKEN, email_taken
 from .limits import limit_length
 from .models import Role
 
@@ -39,13 +40,24 @@ class BootstrapFormMixin:
                 widget.attrs["aria-invalid"] = "true"
 
 
+class UniqueEmailMixin:
+    """A clear error beside the e-mail field when another account has the address (the
+    database constraint would only give a form-wide one)."""
+
+    def clean_email(self):
+        email = self.cleaned_data.get("email")
+        if email_taken(email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(EMAIL_TAKEN, code="unique")
+        return email
+
+
 def role_choices():
     if app_settings.ALLOW_TEACHER_SIGNUP:
         return Role.choices
     return [(Role.STUDENT, Role.STUDENT.label)]
 
 
-class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
+class SignupForm(UniqueEmailMixin, BootstrapFormMixin, auth_forms.UserCreationForm):
     email = forms.EmailField(
         label=_("Email"), required=True, max_length=get_user_model()._meta.get_field("email").max_length
     )
@@ -62,7 +74,7 @@ class SignupForm(BootstrapFormMixin, auth_forms.UserCreationForm):
         limit_length(self.fields["password2"])
 
 
-class ProfileForm(BootstrapFormMixin, forms.ModelForm):
+class ProfileForm(UniqueEmailMixin, BootstrapFormMixin, forms.ModelForm):
     remove_picture = forms.BooleanField(label=_("Remove my picture"), required=False)
 
     class Meta:

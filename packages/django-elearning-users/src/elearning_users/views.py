@@ -4,12 +4,18 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, UpdateView
 
+from .emails import EMAIL_TAKEN, duplicate_errors
 from .mixins import LayoutMixin
+from .security import AttemptLimiter, client_ip, normalize_username, too_many_attempts
+
+#: The counter that the sign-up page shares with ``POST /api/users/``.
+REGISTER_SCOPE = "elearning_register"  # RegisterRateThrottle.scope
 
 # The forms are imported when a page needs them, not with this module: they are ModelForms
 # of AUTH_USER_MODEL, and a site whose user model lacks their fields must still be able to
@@ -24,13 +30,27 @@ class SignupView(LayoutMixin, CreateView):
             return redirect(settings.LOGIN_REDIRECT_URL)
         return super().dispatch(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        # Every sign-up attempt counts, per client address and per username tried.
+        wait = AttemptLimiter(REGISTER_SCOPE).hit(
+            ip=client_ip(request), username=normalize_username(request.POST.get("username"))
+        )
+        if wait:
+            return too_many_attempts(request, wait)
+        return super().post(request, *args, **kwargs)
+
     def get_form_class(self):
         from .forms import SignupForm
 
         return SignupForm
 
     def form_valid(self, form):
-        user = form.save()
+        try:
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:
+            # Another sign-up took the name or the address since the form was validated.
+            return self.form_invalid(_duplicate_error(form))
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             self.request, _("Welcome, %(name)s! Your account is ready.") % {"name": user.username}
@@ -53,8 +73,16 @@ class LoginView(LayoutMixin, auth_views.LoginView):
         return response
 
 
+def _duplicate_error(form):
+    exclude = form.instance.pk if form.instance and form.instance.pk else None
+    for field, errors in duplicate_errors(form.cleaned_data, exclude_pk=exclude).items():
+        form.add_error(field if field in form.fields else None, errors)
+    return form
+
+
 class LogoutView(auth_views.LogoutView):
-    """POST-only log-out (Django refuses GET with 405)."""
+    """POST-only log-out (Django refuses GET with 405). Logging out ends the user's other
+    sessions and deletes the API token too (see :mod:`elearning_users.signals`)."""
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
@@ -81,8 +109,19 @@ class ProfileUpdateView(LoginRequiredMixin, LayoutMixin, SuccessMessageMixin, Up
     def get_object(self, queryset=None):
         return self.request.user
 
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except IntegrityError:
+            form.add_error("email", EMAIL_TAKEN)
+            return self.form_invalid(form)
+
 
 class PasswordChangeView(LayoutMixin, SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Django's page: the new password hash ends the other sessions, this one is kept, and
+    the API token is deleted (``AbstractElearningUser.save``)."""
+
     template_name = "elearning_users/password_change.html"
     success_url = reverse_lazy("elearning_users:profile")
     success_message = _("Your password was changed.")

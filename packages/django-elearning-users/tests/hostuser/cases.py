@@ -41,7 +41,10 @@ def test_no_missing_migrations():
 
 
 def test_role_constraint_is_named_after_the_host_model(make_user):
-    assert [c.name for c in Member._meta.constraints] == ["hostuser_member_role_valid"]
+    assert [c.name for c in Member._meta.constraints] == [
+        "hostuser_member_role_valid",
+        "hostuser_member_email_ci_unique",
+    ]
     member = make_user("m", "teacher", club="Chess")
     assert member.is_teacher and not member.is_student
     assert member.get_absolute_url() == "/users/m/"

@@ -1,12 +1,14 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from .. import pictures
 from ..conf import app_settings
+from ..emails import EMAIL_TAKEN, duplicate_errors, email_taken
 from ..limits import PASSWORD_MAX_LENGTH
 from ..models import Role
 
@@ -39,6 +41,11 @@ class RegisterSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(_("Teacher sign-up is closed on this site."))
         return value
 
+    def validate_email(self, value):
+        if email_taken(value):
+            raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
+        return value
+
     def validate(self, attrs):
         candidate = get_user_model()(
             username=attrs.get("username"), email=attrs.get("email"), role=attrs.get("role")
@@ -50,7 +57,12 @@ class RegisterSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return get_user_model().objects.create_user(**validated_data)
+        try:
+            with transaction.atomic():
+                return get_user_model().objects.create_user(**validated_data)
+        except IntegrityError:
+            # Another sign-up took the name or address since validation: a field error too.
+            raise serializers.ValidationError(duplicate_errors(validated_data))
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -74,6 +86,11 @@ class MeSerializer(serializers.ModelSerializer):
         # null (or "" in a multipart body) removes the picture.
         extra_kwargs = {"profile_picture": {"allow_null": True}}
 
+    def validate_email(self, value):
+        if email_taken(value, exclude_pk=self.instance.pk if self.instance else None):
+            raise serializers.ValidationError(EMAIL_TAKEN, code="unique")
+        return value
+
     def validate_profile_picture(self, value):
         return pictures.clean_picture(value)
 
@@ -82,7 +99,12 @@ class MeSerializer(serializers.ModelSerializer):
         picture = validated_data.pop("profile_picture", pictures.KEEP)
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        return pictures.save_profile(instance, old_picture=old_picture, picture=picture)
+        try:
+            with transaction.atomic():
+                return pictures.save_profile(instance, old_picture=old_picture, picture=picture)
+        except IntegrityError:
+            # Another account took the address since validation.
+            raise serializers.ValidationError({"email": [EMAIL_TAKEN]})
 
 
 def _username_max_length():

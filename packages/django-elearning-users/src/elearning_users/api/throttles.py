@@ -1,12 +1,39 @@
-from rest_framework.throttling import AnonRateThrottle
+"""The throttle of the log-in (token) and registration endpoints.
 
-from ..conf import app_settings
+It counts the attempted credentials, never ``request.user``: a request that also sends a
+valid ``Authorization`` header is counted like any other, and the client address comes
+from :func:`elearning_users.security.client_ip` (trusted proxies only), so neither a
+token nor a forged ``X-Forwarded-For`` resets a counter.
+"""
+
+from rest_framework.throttling import BaseThrottle
+
+from ..security import AttemptLimiter, client_ip, normalize_username
 
 
-class AuthRateThrottle(AnonRateThrottle):
-    """Throttles anonymous log-in and registration; the rate is ``AUTH_THROTTLE_RATE``."""
+class AuthRateThrottle(BaseThrottle):
+    """At most ``AUTH_THROTTLE_RATE`` attempts per client address and, separately, per
+    attempted username (the ``username`` of the request body)."""
 
     scope = "elearning_auth"
 
-    def get_rate(self):
-        return app_settings.AUTH_THROTTLE_RATE
+    def __init__(self):
+        self.wait_seconds = None
+
+    def allow_request(self, request, view):
+        try:
+            data = request.data
+        except Exception:  # noqa: BLE001  (an unparsable body is still an attempt from this address)
+            data = {}
+        username = normalize_username(data.get("username")) if hasattr(data, "get") else None
+        self.wait_seconds = AttemptLimiter(self.scope).hit(ip=client_ip(request), username=username)
+        return self.wait_seconds is None
+
+    def wait(self):
+        return self.wait_seconds
+
+
+class RegisterRateThrottle(AuthRateThrottle):
+    """The same rule for ``POST /api/users/``, on the counter the sign-up page uses."""
+
+    scope = "elearning_register"

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from .base import ElearningAPIMixin
 from .parsers import ElearningJSONParser
 from .serializers import MeSerializer, PublicUserSerializer, RegisterSerializer
-from .throttles import AuthRateThrottle
+from .throttles import RegisterRateThrottle
 
 
 class UserViewSet(
@@ -29,7 +29,7 @@ class UserViewSet(
 
     def get_throttles(self):
         if self.action == "create":
-            return [AuthRateThrottle()]
+            return [RegisterRateThrottle()]
         return super().get_throttles()
 
     def get_serializer_class(self):
