@@ -169,7 +169,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             frame = json.loads(text)
         except (ValueError, RecursionError, MemoryError):
             return "bad_request"
-        pending = [(frame, 1)]
+        pending = [(frame, 1)] if isinstance(frame, dict | list) else []
         while pending:  # the depth, without recursion
             value, depth = pending.pop()
             if depth > self.MAX_DEPTH:
