@@ -35,7 +35,9 @@ def cid():
 @database_sync_to_async
 def rows(room="lobby"):
     return list(
-        Message.objects.filter(room__slug=room).order_by("id").values_list("id", "body", "client_id", "author_id")
+        Message.objects.filter(room__slug=room)
+        .order_by("id")
+        .values_list("id", "body", "client_id", "author_id")
     )
 
 
@@ -222,7 +224,11 @@ async def test_messages_refused_by_the_rate_limit_carry_their_client_id(users, s
     for n, client_id in enumerate(ids):
         await send(a, type="message", body=f"m{n}", client_id=client_id)
     answers = await frames_until(a, 3, kinds=("ack", "error"))
-    assert [(f["type"], f["client_id"]) for f in answers] == [("ack", ids[0]), ("ack", ids[1]), ("error", ids[2])]
+    assert [(f["type"], f["client_id"]) for f in answers] == [
+        ("ack", ids[0]),
+        ("ack", ids[1]),
+        ("error", ids[2]),
+    ]
     assert answers[2]["code"] == "rate_limited"
     assert [r[1] for r in await rows()] == ["m0", "m1"]
     await a.disconnect()
@@ -268,7 +274,14 @@ async def test_post_messages_isolates_each_body_in_a_batch(users):
     ids = [cid() for _ in range(6)]
     bodies = ["one", "\ud800", "nul\x00", "two\r\nlines", 42, "three"]
     results = await post(ann, bodies, ids)
-    assert [outcome(r) for r in results] == ["one", "bad_request", "bad_request", "two\nlines", "bad_request", "three"]
+    assert [outcome(r) for r in results] == [
+        "one",
+        "bad_request",
+        "bad_request",
+        "two\nlines",
+        "bad_request",
+        "three",
+    ]
     assert [r[1] for r in await rows()] == ["one", "two\nlines", "three"]
     # ``previous`` chains over the stored ones.
     stored = [r for r in results if isinstance(r, tuple)]

@@ -183,4 +183,18 @@ class RoomView(LoginRequiredMixin, LayoutMixin, TemplateView):
             "too_long": gettext("Messages can be at most %(max)s characters long."),
             "today": gettext("Today"),
             "yesterday": gettext("Yesterday"),
+            # The outbox: messages not yet acknowledged by the server.
+            "outbox_label": gettext("Unsent messages"),
+            "sending": gettext("Sending…"),
+            "waiting": gettext("Not sent yet: waiting for the connection…"),
+            "failed": gettext("Not sent: %(reason)s"),
+            "send_failed": gettext("Your message was not sent: %(reason)s"),
+            "retry": gettext("Retry"),
+            "retry_label": gettext("Retry sending this message"),
+            "edit": gettext("Edit"),
+            "edit_label": gettext("Edit this unsent message"),
+            "discard": gettext("Discard"),
+            "discard_label": gettext("Discard this unsent message"),
+            "discarded": gettext("Message discarded."),
+            "bad_text": gettext("This message contains characters that cannot be sent (control characters)."),
         }

@@ -22,7 +22,15 @@
  * and, after every reconnect, sends {"type": "resync", "after": <last id seen>}
  * so nothing is missed; messages are de-duplicated by id and kept in id order.
  *
- * The running client is available as element.chatClient (state, socket, stop(),
+ * Acknowledged messages: every message the user sends gets a client_id (a random UUID)
+ * and waits in an outbox, shown as pending under the conversation and kept in
+ * sessionStorage (a reload does not lose it), until the server answers with an "ack"
+ * (the stored message, shown at once) or an "error" carrying the client_id (the message
+ * is marked "Not sent" with Retry or Edit, and Discard). Pending messages are sent again
+ * after every reconnect, after its resync; the server stores each client_id once, so a
+ * message is never stored or shown twice.
+ *
+ * The running client is available as element.chatClient (state, socket, outbox, stop(),
  * reconnectNow()), and the element fires "chat:state" and "chat:message" events.
  */
 (function () {
@@ -33,6 +41,34 @@
   var MAX_BACKOFF_MS = 30000;
   var GROUP_MS = 5 * 60 * 1000;
   var STABLE_MS = 5000;
+  var RETRYABLE = { rate_limited: true, server_error: true };
+
+  // Control characters other than tab and line feed, and unpaired UTF-16 surrogates:
+  // what the server refuses (it normalizes line endings first, as the client does).
+  var CONTROLS = /[\x00-\x08\x0B-\x1F\x7F]/;
+  var LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+  // A body as the server stores it: line endings as \n, trimmed.
+  function normalize(text) {
+    return String(text).replace(/\r\n?/g, "\n").trim();
+  }
+
+  // Length in characters (code points), as the server counts it.
+  function charCount(text) {
+    return Array.from(text).length;
+  }
+
+  function newClientId() {
+    if (window.crypto && window.crypto.randomUUID) {
+      try { return window.crypto.randomUUID(); } catch (err) { /* not a secure context */ }
+    }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.from(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -72,7 +108,8 @@
     this.lastTypingSent = 0;
     this.stopped = false;
     this.everConnected = false;
-    this.lastSentBody = "";
+    this.outbox = [];         // unacknowledged messages: {clientId, body, state, code, detail}
+    this.storageKey = "elearning_chat:outbox:" + (this.config.room || this.config.wsPath) + ":" + this.user.id;
     this.generation = 0;      // one per successful connection
     this.unread = 0;          // messages that arrived while the tab was hidden
     this.baseTitle = document.title;
@@ -99,9 +136,18 @@
     this.beginning = q("beginning");
     this.jumpButton = q("jump");
 
+    this.outboxList = q("outbox");
+    if (!this.outboxList && this.list) {
+      this.outboxList = el("ol", "chat-messages chat-outbox");
+      this.outboxList.setAttribute("data-chat-outbox", "");
+      this.outboxList.setAttribute("aria-label", this.t("outbox_label"));
+      this.list.parentNode.insertBefore(this.outboxList, this.list.nextSibling);
+    }
+
     if (this.config.canModerate) root.classList.add("chat-moderator");
     this.bind();
     this.updateCounter();
+    this.restoreOutbox();
     this.connect();
   }
 
@@ -132,7 +178,9 @@
     };
     if (this.statusText) this.statusText.textContent = texts[state] || state;
     if (this.reconnectButton) this.reconnectButton.hidden = !(state === "reconnecting" || state === "offline");
-    if (this.sendButton) this.sendButton.disabled = state !== "connected";
+    // Messages written while the connection is down wait in the outbox.
+    if (this.sendButton) this.sendButton.disabled = state === "closed";
+    this.renderOutboxStates();
     if (state === previous) return; // a countdown tick: update the badge, announce nothing
     // The badge counts down every second; screen readers hear only the changes.
     var announce = state === "reconnecting" ? this.t("lost") : texts[state];
@@ -167,6 +215,7 @@
       // The server sends the latest history by itself; after a reconnect also ask
       // for everything after the last message seen, so a long gap is filled.
       if (reconnect && self.lastId) self.resync(self.lastId);
+      self.flushOutbox(); // then what is still unacknowledged, in order
     };
     socket.onmessage = function (event) {
       if (self.socket !== socket) return;
@@ -252,6 +301,7 @@
     clearTimeout(this.retryTimer);
     clearInterval(this.countdownTimer);
     this.setState("closed");
+    this.failPending(message);
     // The server usually explained itself in an error frame just before closing.
     if (!this.lastForbiddenAt || Date.now() - this.lastForbiddenAt > 3000) this.showAlert(message, "danger", false);
     if (this.input) this.input.disabled = true;
@@ -291,6 +341,7 @@
       case "presence_delta": return this.onPresenceDelta(frame);
       case "typing": return this.onTyping(frame);
       case "deleted": return this.onDeleted(frame);
+      case "ack": return this.onAck(frame);
       case "error": return this.onError(frame);
       default: return undefined;
     }
@@ -346,10 +397,10 @@
     for (var j = 0; j < gone.length; j++) this.onDeleted({ id: gone[j] });
   };
 
-  ChatClient.prototype.onMessage = function (message, live) {
+  ChatClient.prototype.onMessage = function (message, live, acknowledged) {
     var mine = message.author.id === this.user.id;
     var stick = this.nearBottom() || mine;
-    var added = this.addMessage(message, live);
+    var added = this.addMessage(message, live, acknowledged);
     if (!added) return;
     this.stopTyping(message.author.id);
     if (stick) this.scrollToBottom();
@@ -373,10 +424,8 @@
 
   ChatClient.prototype.onError = function (frame) {
     var text = frame.detail; // translated by the server
-    if ((frame.code === "rate_limited" || frame.code === "too_long") && this.input && !this.input.value) {
-      this.input.value = this.lastSentBody; // give the unsent text back
-      this.updateCounter();
-    }
+    var entry = frame.client_id && this.findEntry(frame.client_id);
+    if (entry) return this.failEntry(entry, frame.code, text);
     if (frame.code === "forbidden") this.lastForbiddenAt = Date.now();
     this.showAlert(text, frame.code === "forbidden" ? "danger" : "warning", true);
   };
@@ -523,8 +572,12 @@
     return li;
   };
 
-  ChatClient.prototype.addMessage = function (message, live) {
-    if (!message || typeof message.id !== "number" || this.items.has(message.id)) return false;
+  // ``acknowledged``: the message comes from its "ack", not from the room's stream, so
+  // it does not move lastId (earlier messages of others may still be on their way).
+  ChatClient.prototype.addMessage = function (message, live, acknowledged) {
+    if (!message || typeof message.id !== "number") return false;
+    if (!acknowledged && message.id > this.lastId) this.lastId = message.id;
+    if (this.items.has(message.id)) return false;
     var item = this.render(message);
     item.chatGeneration = this.generation;
     if (!live) item.classList.add("chat-message-history");
@@ -539,7 +592,7 @@
     this.regroup(item);
     this.regroup(before);
     this.items.set(message.id, item);
-    if (message.id > this.lastId) this.lastId = message.id;
+    if (!acknowledged) this.matchStored(message);
     if (this.oldestId === null || message.id < this.oldestId) this.oldestId = message.id;
     this.refreshEmpty();
     return true;
@@ -548,7 +601,7 @@
   ChatClient.prototype.refreshEmpty = function () {
     var any = this.items.size > 0;
     if (this.loading) this.loading.hidden = any || this.historyKnown;
-    if (this.empty) this.empty.hidden = any || !this.historyKnown;
+    if (this.empty) this.empty.hidden = any || !this.historyKnown || this.outbox.length > 0;
     if (this.olderButton) {
       this.olderButton.hidden = !any || !this.historyKnown || this.olderExhausted || !this.config.apiUrl;
     }
@@ -651,11 +704,217 @@
     });
   };
 
+  /* ---- outbox: messages not yet acknowledged ----------------------------- */
+
+  ChatClient.prototype.findEntry = function (clientId) {
+    for (var i = 0; i < this.outbox.length; i++) {
+      if (this.outbox[i].clientId === clientId) return this.outbox[i];
+    }
+    return null;
+  };
+
+  ChatClient.prototype.sendEntry = function (entry) {
+    if (this.state !== "connected") return false;
+    if (!this.send({ type: "message", body: entry.body, client_id: entry.clientId })) return false;
+    if (!entry.sent) {
+      // From now on the server may have stored it: a copy of it can only have an id
+      // above the last one seen now.
+      entry.sent = true;
+      entry.afterId = this.lastId;
+      this.saveOutbox();
+    }
+    return true;
+  };
+
+  // A message of this user arrived in the room's stream (a resync after a drop, usually)
+  // while a message with the same text, already sent, still waits for its ack: it is
+  // most likely that one, stored before its ack was lost. Hide the pending copy so the
+  // message is not shown twice; its ack (the re-send is acknowledged again) removes it,
+  // an error shows it again.
+  ChatClient.prototype.matchStored = function (message) {
+    if (!message.author || message.author.id !== this.user.id) return;
+    for (var i = 0; i < this.outbox.length; i++) {
+      var entry = this.outbox[i];
+      if (entry.state === "pending" && entry.sent && !entry.matchedId && entry.body === message.body &&
+          message.id > (entry.afterId || 0)) {
+        entry.matchedId = message.id;
+        if (entry.node) entry.node.hidden = true;
+        return;
+      }
+    }
+  };
+
+  // After every (re)connect: everything still pending, in order. A message the server
+  // already stored (its ack was lost with the socket) is acknowledged again, not stored.
+  ChatClient.prototype.flushOutbox = function () {
+    for (var i = 0; i < this.outbox.length; i++) {
+      if (this.outbox[i].state === "pending") this.sendEntry(this.outbox[i]);
+    }
+  };
+
+  // "ack": the message is stored; show the stored message in place of the pending one.
+  ChatClient.prototype.onAck = function (frame) {
+    var entry = this.findEntry(frame.client_id);
+    if (entry) this.removeEntry(entry);
+    if (frame.message) this.onMessage(frame.message, true, true);
+  };
+
+  ChatClient.prototype.failEntry = function (entry, code, detail) {
+    entry.matchedId = undefined;
+    entry.state = "failed";
+    entry.code = code;
+    entry.detail = detail;
+    this.renderEntry(entry);
+    this.saveOutbox();
+    if (this.announcer) this.announcer.textContent = this.t("send_failed", { reason: detail });
+  };
+
+  // The socket will not come back (access withdrawn, session ended): nothing pending
+  // can be sent any more; say so on each message.
+  ChatClient.prototype.failPending = function (reason) {
+    for (var i = 0; i < this.outbox.length; i++) {
+      var entry = this.outbox[i];
+      // (A pending message matched to a stored copy stays hidden: it was most likely stored.)
+      if (entry.state === "pending" && !entry.matchedId) {
+        entry.state = "failed";
+        entry.code = "closed";
+        entry.detail = reason;
+      }
+      this.renderEntry(entry);
+    }
+    this.saveOutbox();
+  };
+
+  ChatClient.prototype.retryEntry = function (entry) {
+    entry.matchedId = undefined;
+    entry.state = "pending";
+    entry.code = entry.detail = undefined;
+    this.renderEntry(entry);
+    this.saveOutbox();
+    this.sendEntry(entry); // the same client_id: stored once even if an earlier try was
+    if (entry.node) entry.node.focus();
+  };
+
+  ChatClient.prototype.removeEntry = function (entry) {
+    var index = this.outbox.indexOf(entry);
+    if (index !== -1) this.outbox.splice(index, 1);
+    if (entry.node) entry.node.remove();
+    entry.node = null;
+    this.saveOutbox();
+    this.refreshEmpty();
+  };
+
+  ChatClient.prototype.discardEntry = function (entry) {
+    this.removeEntry(entry);
+    if (this.announcer) this.announcer.textContent = this.t("discarded");
+    if (this.input && !this.input.disabled) this.input.focus();
+  };
+
+  // Back into the composer, for a message the server refused as it is (too long, bad text).
+  ChatClient.prototype.editEntry = function (entry) {
+    this.removeEntry(entry);
+    if (!this.input) return;
+    this.input.value = this.input.value.trim() ? this.input.value + "\n" + entry.body : entry.body;
+    this.updateCounter();
+    this.input.focus();
+  };
+
+  ChatClient.prototype.renderEntry = function (entry) {
+    if (!this.outboxList) return;
+    var self = this;
+    var li = el("li", "chat-message chat-message-mine chat-pending d-flex gap-2 px-2 py-2");
+    li.setAttribute("data-client-id", entry.clientId);
+    li.setAttribute("data-state", entry.state);
+    li.tabIndex = -1;
+    li.hidden = Boolean(entry.matchedId) && entry.state === "pending";
+    li.appendChild(this.avatar(this.user, 36));
+    var body = el("div", "chat-message-body flex-grow-1");
+    var head = el("div", "chat-meta d-flex flex-wrap align-items-baseline gap-2");
+    head.appendChild(el("strong", "chat-author", this.user.username || this.t("unknown")));
+    var status = el("span", "chat-pending-status small");
+    status.setAttribute("data-chat-pending-status", "");
+    head.appendChild(status);
+    body.appendChild(head);
+    body.appendChild(el("p", "chat-text mb-0", entry.body));
+    if (entry.state === "failed") {
+      li.classList.add("border-start", "border-3", "border-danger");
+      var actions = el("div", "d-flex flex-wrap gap-2 mt-1");
+      var button = function (text, label, className, onClick) {
+        var b = el("button", "btn btn-sm " + className, text);
+        b.type = "button";
+        b.setAttribute("aria-label", label);
+        b.addEventListener("click", onClick);
+        actions.appendChild(b);
+      };
+      if (entry.code === "too_long" || entry.code === "bad_request") {
+        button(this.t("edit"), this.t("edit_label"), "btn-outline-primary", function () { self.editEntry(entry); });
+      } else if (!this.stopped) {
+        button(this.t("retry"), this.t("retry_label"), "btn-outline-primary", function () { self.retryEntry(entry); });
+      }
+      button(this.t("discard"), this.t("discard_label"), "btn-outline-secondary", function () { self.discardEntry(entry); });
+      body.appendChild(actions);
+    } else {
+      li.classList.add("opacity-75");
+    }
+    li.appendChild(body);
+    if (entry.node && entry.node.parentNode) entry.node.replaceWith(li);
+    else this.outboxList.appendChild(li);
+    entry.node = li;
+    this.renderEntryState(entry);
+    this.refreshEmpty();
+  };
+
+  // The status line of an outbox entry: sending, waiting for the connection, or not sent.
+  ChatClient.prototype.renderEntryState = function (entry) {
+    var status = entry.node && entry.node.querySelector("[data-chat-pending-status]");
+    if (!status) return;
+    var text;
+    if (entry.state === "failed") text = this.t("failed", { reason: entry.detail || "" });
+    else text = this.state === "connected" ? this.t("sending") : this.t("waiting");
+    status.textContent = text;
+    status.className = "chat-pending-status small " + (entry.state === "failed" ? "text-danger fw-semibold" : "text-body-secondary fst-italic");
+  };
+
+  ChatClient.prototype.renderOutboxStates = function () {
+    for (var i = 0; i < (this.outbox || []).length; i++) this.renderEntryState(this.outbox[i]);
+  };
+
+  ChatClient.prototype.saveOutbox = function () {
+    try {
+      var kept = this.outbox.map(function (e) {
+        return { clientId: e.clientId, body: e.body, state: e.state, code: e.code, detail: e.detail, sent: e.sent, afterId: e.afterId };
+      });
+      if (kept.length) window.sessionStorage.setItem(this.storageKey, JSON.stringify(kept));
+      else window.sessionStorage.removeItem(this.storageKey);
+    } catch (err) { /* storage full or disabled: the outbox lives in memory only */ }
+  };
+
+  // A reload keeps what was not acknowledged: shown again, pending ones sent on connect.
+  ChatClient.prototype.restoreOutbox = function () {
+    var saved;
+    try {
+      saved = JSON.parse(window.sessionStorage.getItem(this.storageKey) || "[]");
+    } catch (err) {
+      saved = [];
+    }
+    if (!Array.isArray(saved)) return;
+    for (var i = 0; i < saved.length; i++) {
+      var e = saved[i];
+      if (!e || typeof e.clientId !== "string" || typeof e.body !== "string") continue;
+      var entry = {
+        clientId: e.clientId, body: e.body, state: e.state === "failed" ? "failed" : "pending",
+        code: e.code, detail: e.detail, sent: Boolean(e.sent), afterId: Number(e.afterId) || 0
+      };
+      this.outbox.push(entry);
+      this.renderEntry(entry);
+    }
+  };
+
   /* ---- composing ------------------------------------------------------- */
 
   ChatClient.prototype.updateCounter = function () {
     if (!this.input) return;
-    var length = this.input.value.trim().length;
+    var length = charCount(normalize(this.input.value));
     var over = length > this.maxLength;
     if (this.counter) {
       this.counter.textContent = this.t("counter", { count: length, max: this.maxLength });
@@ -667,20 +926,28 @@
   };
 
   ChatClient.prototype.submit = function () {
-    var body = this.input.value.trim();
+    if (this.state === "closed") return;
+    var body = normalize(this.input.value);
     if (!body) {
       this.input.focus();
       return;
     }
-    if (body.length > this.maxLength) {
+    if (charCount(body) > this.maxLength) {
       this.updateCounter();
       return;
     }
-    if (!this.send({ type: "message", body: body })) {
-      this.showAlert(this.t("not_connected"), "warning", true);
+    if (CONTROLS.test(body) || LONE_SURROGATE.test(body)) {
+      this.input.classList.add("is-invalid");
+      this.input.setAttribute("aria-invalid", "true");
+      if (this.inputError) this.inputError.textContent = this.t("bad_text");
       return;
     }
-    this.lastSentBody = body;
+    var entry = { clientId: newClientId(), body: body, state: "pending" };
+    this.outbox.push(entry);
+    this.renderEntry(entry);
+    this.saveOutbox();
+    this.sendEntry(entry); // at once if connected, else after the next reconnect
+    this.scrollToBottom();
     this.lastTypingSent = 0;
     this.input.value = "";
     this.updateCounter();
