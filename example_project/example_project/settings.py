@@ -10,6 +10,7 @@ PRIVATE_MEDIA_ROOT    default: private/ next to manage.py (course materials, nev
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # failed log-ins counted per address and per username (see AXES_* below)
     "elearning_users",
     "elearning_courses",
     "elearning_chat",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a refused log-in (django-axes) into the users app's 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "example_project.urls"
@@ -193,6 +197,24 @@ ELEARNING_CHAT = {
     "BASE_TEMPLATE": "base.html",
     "ROOM_POLICY": "elearning_courses.chat_policy.CourseRoomPolicy",
 }
+
+# ---- authentication: throttling and the client address (docs/users.rst, docs/security.rst) ----
+# The client address of every throttle is elearning_users.security.client_ip: REMOTE_ADDR,
+# or X-Forwarded-For read right to left through the proxies of DJANGO_TRUSTED_PROXIES.
+ELEARNING_USERS["TRUSTED_PROXIES"] = [
+    p.strip() for p in os.environ.get("DJANGO_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10  # failed log-ins per address, and per username, within the cool-off
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_CLIENT_IP_CALLABLE = "elearning_users.security.client_ip"
+AXES_USERNAME_CALLABLE = "elearning_users.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "elearning_users.security.lockout_response"
+AXES_VERBOSE = False
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
