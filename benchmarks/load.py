@@ -1,0 +1,385 @@
+"""Mixed load on the demo site: chat sockets and page/API users at once.
+
+    python benchmarks/load.py                        # 60 s, 200 sockets, 20 HTTP users
+    python benchmarks/load.py --split                # also: one HTTP and one WebSocket process
+    python benchmarks/load.py --seconds 5 --rooms 2 --per-room 2 --http-users 2   # smoke
+
+One invocation creates a throw-away PostgreSQL database on the server of ``--database-url``
+(dropped afterwards) and uses the Redis database ``--redis-url`` (flushed before and after),
+seeds users, sessions, rooms and courses (``chat_storm.Site``), then runs each mode on fresh
+Daphne processes of the demo site (``example_project.asgi``, DEBUG on, on free 127.0.0.1
+ports):
+
+* **shared**: two processes, each serving pages, API and sockets (sockets and HTTP users
+  spread over both);
+* **split** (with ``--split``): one process for HTTP, one for ``/ws/``, as behind a proxy
+  that routes ``/ws/`` apart (docs/deployment.rst).
+
+In each mode ``--rooms`` x ``--per-room`` sockets (distinct users) join their rooms; one
+socket per room sends ``--rate`` messages per second, and ``--http-users`` users request
+pages and API endpoints back to back (no think time) for ``--seconds``. Printed: server
+errors (HTTP 5xx, close code 1011, refused handshakes), lost chat messages (every message
+must reach every socket of its room), chat latency p50/p99 (send to receipt, one
+machine-wide monotonic clock), HTTP p50/p99 and requests/s, the servers' RSS before,
+during and after the clients leave. Not a test: it never fails on the figures; it exits
+non-zero only when the run itself broke. Loopback only, bounded in time.
+"""
+
+import argparse
+import asyncio
+import http.client
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from _net import free_port, wait_for_port  # benchmarks/ is sys.path[0] when run as a script
+from chat_fanout import DAPHNE_FLAGS, PROJECT
+from chat_storm import Site, client_opts, failure_kind, load_text, pct, raise_nofile, rss_kb
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+#: Courses (and their teacher) the HTTP users read.
+COURSES_SEED = r"""
+import json
+from django.contrib.auth import get_user_model
+from elearning_courses.models import Course
+teacher = get_user_model().objects.create_user("load-teacher", role="teacher")
+courses = Course.objects.bulk_create(
+    [Course(teacher=teacher, title=f"Course {i}", description="A course of the load run. " * 10) for i in range(20)]
+)
+print(json.dumps([c.pk for c in courses]))
+"""
+
+#: What each HTTP user requests, in turn ({course} is one of the seeded courses).
+HTTP_PATHS = (
+    "/",
+    "/courses/",
+    "/courses/{course}/",
+    "/chat/",
+    "/api/courses/",
+    "/api/courses/{course}/",
+    "/api/chat/rooms/",
+    "/api/notifications/unread-count/",
+)
+
+
+class DemoSite(Site):
+    """The benchmark site of ``chat_storm``, serving the whole demo (pages, API, sockets)."""
+
+    def __init__(self, args, tmp):
+        super().__init__(args, tmp)
+        self.env.update(DJANGO_SETTINGS_MODULE="example_project.settings", DJANGO_DEBUG="1")
+        self.env["PYTHONPATH"] = os.pathsep.join(
+            [str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+
+    def seed_courses(self):
+        out = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", COURSES_SEED],
+            cwd=PROJECT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    def demo_daphnes(self, count):
+        """``count`` Daphne processes of the demo site: (ports, pids)."""
+        ports, procs = [], []
+        for _ in range(count):
+            port = free_port()
+            log = open(self.tmp / f"daphne-{port}.log", "w")  # noqa: SIM115
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "daphne", *DAPHNE_FLAGS, "-b", "127.0.0.1", "-p", str(port)]
+                + ["example_project.asgi:application"],
+                cwd=PROJECT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            self.procs.append(proc)
+            procs.append(proc)
+            ports.append(port)
+        for port, proc in zip(ports, procs, strict=True):
+            wait_for_port(port, proc)
+        return ports, [p.pid for p in procs]
+
+
+# Clients ------------------------------------------------------------------------------
+
+
+async def chat_clients(plan, start_at, stop_at, drain, out):
+    """The sockets of ``plan`` (``[(port, room, session, sends)]``): connect, wait for
+    ``start_at``, send until ``stop_at`` (senders), receive until ``stop_at + drain``."""
+    report = SimpleNamespace(
+        errors=[], closes_1011=0, latencies=[], sent={}, received={}, refused=0, connected=0
+    )
+
+    async def socket(port, room, session, sends, rate):
+        url = f"ws://127.0.0.1:{port}/ws/chat/{room}/"
+        opts = client_opts({"Cookie": f"sessionid={session}", "Origin": f"http://127.0.0.1:{port}"})
+        got = report.received.setdefault((room, session), set())
+        try:
+            async with connect(url, open_timeout=30, **opts) as ws:
+                report.connected += 1
+
+                async def reader():
+                    async for raw in ws:
+                        now = time.monotonic()
+                        frame = json.loads(raw)
+                        if frame.get("type") == "message" and frame.get("body", "").startswith("load "):
+                            _tag, seq, sent_at = frame["body"].split()
+                            got.add(int(seq))
+                            report.latencies.append(now - float(sent_at))
+                        elif frame.get("type") == "error":
+                            report.errors.append(f"error frame {frame.get('code')}")
+
+                task = asyncio.create_task(reader())
+                await asyncio.sleep(max(0, start_at - time.monotonic()))
+                if sends:
+                    seq = 0
+                    while time.monotonic() < stop_at:
+                        await ws.send(
+                            json.dumps({"type": "message", "body": f"load {seq} {time.monotonic()!r}"})
+                        )
+                        report.sent.setdefault(room, set()).add(seq)
+                        seq += 1
+                        await asyncio.sleep(1 / rate)
+                await asyncio.sleep(max(0, stop_at + drain - time.monotonic()))
+                task.cancel()
+        except ConnectionClosed as closed:
+            if closed.rcvd is not None and closed.rcvd.code == 1011:
+                report.closes_1011 += 1
+            else:
+                report.errors.append(f"closed {closed.rcvd.code if closed.rcvd else '?'}")
+        except Exception as exc:  # noqa: BLE001 - counted and reported
+            report.refused += 1
+            report.errors.append(failure_kind(exc))
+
+    await asyncio.gather(*(socket(*item) for item in plan))
+    lost = 0
+    for (room, _session), got in report.received.items():
+        lost += len(report.sent.get(room, set()) - got)
+    out.put(
+        {
+            "connected": report.connected,
+            "refused": report.refused,
+            "closes_1011": report.closes_1011,
+            "errors": report.errors[:10],
+            "latencies": report.latencies,
+            "sent": sum(len(s) for s in report.sent.values()),
+            "lost": lost,
+        }
+    )
+
+
+def chat_process(plan, start_at, stop_at, drain, out):
+    asyncio.run(chat_clients(plan, start_at, stop_at, drain, out))
+
+
+def http_user(port, session, paths, start_at, stop_at, result):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": f"sessionid={session}", "Accept": "text/html,application/json"}
+    time.sleep(max(0, start_at - time.monotonic()))
+    i = 0
+    while time.monotonic() < stop_at:
+        path = paths[i % len(paths)]
+        i += 1
+        began = time.monotonic()
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            result["errors"].append(type(exc).__name__)
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        result["latencies"].append(time.monotonic() - began)
+        if status >= 500:
+            result["5xx"] += 1
+        elif status >= 400:
+            result["4xx"] += 1
+    conn.close()
+
+
+def http_process(users, start_at, stop_at, out):
+    """``users``: ``[(port, session, paths)]``, each in a thread of its own."""
+    result = {"latencies": [], "5xx": 0, "4xx": 0, "errors": []}
+    threads = [
+        threading.Thread(target=http_user, args=(port, session, paths, start_at, stop_at, result))
+        for port, session, paths in users
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result["errors"] = result["errors"][:10]
+    out.put(result)
+
+
+# One mode ---------------------------------------------------------------------------
+
+
+def run_mode(mode, site, rooms, sessions, course_ids, args):
+    """Start the mode's servers, run the clients, return the figures."""
+    site.stop_servers()
+    if mode == "shared":
+        ports, pids = site.demo_daphnes(2)
+        ws_ports, http_ports = ports, ports
+    else:
+        ports, pids = site.demo_daphnes(2)
+        http_ports, ws_ports = ports[:1], ports[1:]
+    # Warm up (imports, URL conf, templates) before the "before" figure.
+    for port in ports:
+        for path in ("/", "/courses/", "/api/courses/"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", path, headers={"Cookie": f"sessionid={sessions[0]}"})
+            conn.getresponse().read()
+            conn.close()
+    time.sleep(1)
+    rss_before = rss_kb(pids)
+
+    plan, k = [], 0
+    for room in rooms:
+        for j in range(args.per_room):
+            plan.append((ws_ports[k % len(ws_ports)], room, sessions[k], j == 0, args.rate))
+            k += 1
+    paths = [p.format(course=course_ids[i % len(course_ids)]) for i, p in enumerate(HTTP_PATHS)]
+    users = [
+        (http_ports[u % len(http_ports)], sessions[k + u], paths[u % len(paths) :] + paths[: u % len(paths)])
+        for u in range(args.http_users)
+    ]
+
+    connect_time = 3 + len(plan) / 200  # the sockets join before the clock starts
+    start_at = time.monotonic() + connect_time
+    stop_at = start_at + args.seconds
+    out = multiprocessing.Queue()
+    clients = [
+        multiprocessing.Process(target=chat_process, args=(plan, start_at, stop_at, args.drain, out)),
+        multiprocessing.Process(target=http_process, args=(users, start_at, stop_at, out)),
+    ]
+    for c in clients:
+        c.start()
+    time.sleep(max(0, start_at + args.seconds / 2 - time.monotonic()))
+    rss_during = rss_kb(pids)
+    results = [out.get(timeout=args.seconds + args.drain + connect_time + 120) for _ in clients]
+    for c in clients:
+        c.join(timeout=30)
+    time.sleep(args.settle)
+    rss_after = rss_kb(pids)
+    chat = next(r for r in results if "connected" in r)
+    web = next(r for r in results if "5xx" in r)
+    site.stop_servers()
+    return {
+        "mode": mode,
+        "sockets": len(plan),
+        "connected": chat["connected"],
+        "refused": chat["refused"],
+        "closes_1011": chat["closes_1011"],
+        "sent": chat["sent"],
+        "lost": chat["lost"],
+        "chat_p50": pct(chat["latencies"], 0.5) * 1000,
+        "chat_p99": pct(chat["latencies"], 0.99) * 1000,
+        "http_requests": len(web["latencies"]),
+        "http_5xx": web["5xx"],
+        "http_4xx": web["4xx"],
+        "http_errors": web["errors"],
+        "chat_errors": chat["errors"],
+        "http_p50": pct(web["latencies"], 0.5) * 1000,
+        "http_p99": pct(web["latencies"], 0.99) * 1000,
+        "http_rps": len(web["latencies"]) / args.seconds,
+        "rss_before_mb": rss_before / 1024,
+        "rss_during_mb": rss_during / 1024,
+        "rss_after_mb": rss_after / 1024,
+        "server_errors": web["5xx"] + chat["closes_1011"] + chat["refused"],
+    }
+
+
+def print_report(rows, out=sys.stdout):
+    fields = (
+        ("server errors (5xx, 1011, refused)", "server_errors", "{:.0f}"),
+        ("sockets connected", "connected", "{:.0f}"),
+        ("chat messages sent", "sent", "{:.0f}"),
+        ("lost chat messages", "lost", "{:.0f}"),
+        ("chat latency p50 ms", "chat_p50", "{:.0f}"),
+        ("chat latency p99 ms", "chat_p99", "{:.0f}"),
+        ("HTTP requests", "http_requests", "{:.0f}"),
+        ("HTTP p50 ms", "http_p50", "{:.0f}"),
+        ("HTTP p99 ms", "http_p99", "{:.0f}"),
+        ("HTTP requests/s", "http_rps", "{:.1f}"),
+        ("RSS before MB", "rss_before_mb", "{:.0f}"),
+        ("RSS during MB", "rss_during_mb", "{:.0f}"),
+        ("RSS after MB", "rss_after_mb", "{:.0f}"),
+    )
+    print(f"{'':36}" + "".join(f"{r['mode']:>12}" for r in rows), file=out)
+    for label, key, fmt in fields:
+        print(f"{label:36}" + "".join(f"{fmt.format(r[key]):>12}" for r in rows), file=out)
+    for r in rows:
+        if r["http_errors"] or r["chat_errors"]:
+            print(f"{r['mode']}: http {r['http_errors']} chat {r['chat_errors']}", file=out)
+    if len(rows) == 2:
+        shared, split = rows
+        print(
+            f"split / shared: chat p99 {split['chat_p99'] / shared['chat_p99']:.2f}x, "
+            f"chat p50 {split['chat_p50'] / shared['chat_p50']:.2f}x, "
+            f"HTTP p50 {split['http_p50'] / shared['http_p50']:.2f}x, "
+            f"HTTP requests/s {split['http_rps'] / shared['http_rps']:.2f}x",
+            file=out,
+        )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--rooms", type=int, default=20)
+    parser.add_argument("--per-room", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=0.8, help="messages per second of each room's sender")
+    parser.add_argument("--http-users", type=int, default=20)
+    parser.add_argument("--split", action="store_true", help="also run one HTTP + one WebSocket process")
+    parser.add_argument("--drain", type=float, default=3, help="seconds of receiving after the last send")
+    parser.add_argument("--settle", type=float, default=5, help="seconds after the clients left, for RSS")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server (a database is created there and dropped)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="flushed before and after")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url must name a PostgreSQL server")
+    raise_nofile()
+    tmp = Path(tempfile.mkdtemp(prefix="elearning-load-"))
+    site = DemoSite(args, tmp)
+    rows = []
+    try:
+        sockets = args.rooms * args.per_room
+        rooms = [f"load-{i:02d}" for i in range(args.rooms)]
+        sessions = site.create(users=sockets + args.http_users, rooms=rooms, history=5)
+        course_ids = site.seed_courses()
+        print(
+            f"{sockets} sockets in {args.rooms} rooms, {args.http_users} HTTP users, {args.seconds:g} s; {load_text()}"
+        )
+        for mode in ("shared", "split") if args.split else ("shared",):
+            rows.append(run_mode(mode, site, rooms, sessions, course_ids, args))
+        print_report(rows)
+        print(load_text())
+        if args.json:
+            Path(args.json).write_text(json.dumps(rows, indent=2))
+    finally:
+        site.destroy()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
