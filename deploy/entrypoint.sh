@@ -12,7 +12,9 @@
 #   DAPHNE_HOST           bind address (default 127.0.0.1)
 #   DAPHNE_PORT           port (default 8000)
 #   DAPHNE_PROXY_HEADERS  1: client address and scheme from X-Forwarded-For/-Proto; only
-#                         behind a proxy that sets them, or clients could forge them (default 0)
+#                         behind a proxy that sets them, or clients could forge them (default:
+#                         1 when DJANGO_TRUSTED_PROXIES is set, which also makes Django trust
+#                         X-Forwarded-Proto; else 0)
 #   DAPHNE_APPLICATION    ASGI application (default example_project.asgi:application)
 #   WAIT_TIMEOUT          seconds to wait for the database and Redis (default 60)
 #   LOAD_DEMO_DATA        1: run load_demo_data after migrate (default 0)
@@ -100,7 +102,12 @@ PY
 # which means unlimited.
 set -- "$PYTHON" -m daphne -b "$DAPHNE_HOST" -p "$DAPHNE_PORT" \
     --websocket-max-message-size 65536 --websocket-max-frame-size 65536
-if is_on "${DAPHNE_PROXY_HEADERS:-0}"; then
+# Proxy headers are believed only where the site names its proxies (DJANGO_TRUSTED_PROXIES).
+DEFAULT_PROXY_HEADERS=0
+if [ -n "${DJANGO_TRUSTED_PROXIES:-}" ]; then
+    DEFAULT_PROXY_HEADERS=1
+fi
+if is_on "${DAPHNE_PROXY_HEADERS:-$DEFAULT_PROXY_HEADERS}"; then
     set -- "$@" --proxy-headers
 fi
 exec "$@" "$DAPHNE_APPLICATION"

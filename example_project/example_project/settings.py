@@ -5,10 +5,14 @@ DJANGO_SECRET_KEY     required when DJANGO_DEBUG=0
 DJANGO_ALLOWED_HOSTS  comma-separated (default: localhost,127.0.0.1,[::1])
 DATABASE_URL          default: SQLite file db.sqlite3 next to manage.py
 REDIS_URL             unset: in-memory channel layer (one process); set: Redis channel layer
+DJANGO_HTTPS          "1": served over TLS (HTTPS redirect, HSTS, Secure cookies); default "0"
+DJANGO_TRUSTED_PROXIES comma-separated proxy addresses; set: trust their X-Forwarded-* headers
 MEDIA_ROOT            default: media/ next to manage.py (public files: profile pictures)
 PRIVATE_MEDIA_ROOT    default: private/ next to manage.py (course materials, never served)
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -69,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files (SVG included) carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -216,10 +222,82 @@ AXES_USERNAME_CALLABLE = "elearning_users.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "elearning_users.security.lockout_response"
 AXES_VERBOSE = False
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# ---- security headers, HTTPS and proxies (docs/deployment.rst, docs/security.rst) --------
+# Addresses (or networks) of the reverse proxies in front of Daphne. Only then are the
+# proxy's headers believed: X-Forwarded-Proto here (SECURE_PROXY_SSL_HEADER), the client
+# address in Daphne (--proxy-headers, see ./run and deploy/entrypoint.sh). Never by default:
+# any client could otherwise send "X-Forwarded-Proto: https" and pass for a secure request.
+# DJANGO_TRUSTED_PROXIES, read once above for the users app's client address.
+TRUSTED_PROXIES = ELEARNING_USERS["TRUSTED_PROXIES"]
+if TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# DJANGO_HTTPS=1: the site is reached over TLS (at Daphne, or at a trusted proxy). Then
+# plain-HTTP requests are redirected, browsers are told to use HTTPS only (HSTS) and the
+# cookies are Secure. Off, the site speaks plain HTTP (a loopback or private-network
+# deployment, the compose file's nginx on :8080), where none of these can work.
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Preloading is a promise for the whole domain, kept in every browser's list for months:
+    # the site owner opts in (DJANGO_HSTS_PRELOAD=1); until then W021 is expected.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = []
+if not DEBUG and not HTTPS:
+    # Declared plain HTTP (DJANGO_HTTPS unset or 0): HSTS (W004), the HTTPS redirect (W008)
+    # and Secure cookies (W012, W016) cannot apply; check --deploy reports it as
+    # demo.I001 instead (demo/checks.py), so the choice stays visible.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
+if HTTPS and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS += ["security.W021"]
+# SecurityMiddleware's defaults stay: X-Content-Type-Options: nosniff,
+# Referrer-Policy: same-origin, Cross-Origin-Opener-Policy: same-origin; and
+# XFrameOptionsMiddleware's X-Frame-Options: DENY.
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp; it works on Django 5.2 and 6.x alike): every script
+# and style sheet from the site itself, no inline script or style anywhere (the templates
+# have none: static files and classes), no framing. The API's ReDoc page is the one
+# exception, for styles only (example_project/urls.py).
+# Django REST framework's browsable API and its log-in page (third-party templates) keep a
+# few fixed style attributes: allowed by their hashes, exactly these and nothing else.
+DRF_STYLE_ATTRIBUTES = [
+    "float: right; margin-right: 10px",
+    "margin-top: 30px",
+    "width: 320px; margin-left: auto; margin-right: auto",
+    "margin: 0 0 20px;",
+    "border: none",
+    "float: right",
+    "width: 350px",
+    "border-bottom: 1px solid #e5e5e5",
+    "border-bottom: 0",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-hashes'"]
+        + [
+            f"'sha256-{base64.b64encode(hashlib.sha256(v.encode()).digest()).decode()}'"
+            for v in DRF_STYLE_ATTRIBUTES
+        ],
+        # data: for Bootstrap's and Swagger UI's inline SVG icons in their CSS; blob: for the
+        # profile picture preview.
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        # 'self' covers ws:// and wss:// to the same host (CSP level 3).
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,8 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from demo import views as demo_views
 
@@ -13,8 +14,19 @@ api_patterns = [
     path("", include("elearning_courses.api.urls")),
     path("chat/", include("elearning_chat.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # The split view serves its init script at ?script: the page needs no inline script.
+    path("schema/swagger/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    # ReDoc draws its styles as <style> elements at run time (styled-components, no nonce
+    # support in its bundle) and runs its search in a blob: worker: its page alone allows
+    # both; scripts stay 'self'. Its Redocly logo (a CDN image) stays blocked: the page works
+    # offline.
+    path(
+        "schema/redoc/",
+        csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="schema")
+        ),
+        name="redoc",
+    ),
 ]
 
 urlpatterns = [

@@ -11,14 +11,16 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 import elearning_chat.routing  # noqa: E402
+from elearning_chat.security import OriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
+        # Scheme, host and port of the Origin header (Channels' AllowedHostsOriginValidator
+        # compares host names only).
+        "websocket": OriginValidator(
             AuthMiddlewareStack(URLRouter(elearning_chat.routing.websocket_urlpatterns))
         ),
     }
