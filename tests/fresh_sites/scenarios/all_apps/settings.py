@@ -39,3 +39,19 @@ ELEARNING_CHAT = {
     # The chat pages in the courses' layout: one navbar, with the bell, across the site.
     "BASE_TEMPLATE": "elearning_courses/layouts/standalone.html",
 }
+
+# Log-in throttling (django-axes, installed with the users app): every form that checks a
+# password, the admin's included, refuses a client address or a username for 15 minutes
+# after 10 failures, with the users app's 429 page. Read docs/users.rst before changing it.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_CLIENT_IP_CALLABLE = "elearning_users.security.client_ip"
+AXES_USERNAME_CALLABLE = "elearning_users.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "elearning_users.security.lockout_response"
