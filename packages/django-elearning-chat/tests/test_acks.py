@@ -339,3 +339,24 @@ async def test_the_admin_form_applies_the_same_rules(users):
             with pytest.raises(ValidationError) as caught:
                 await database_sync_to_async(full_clean)(body)
             assert "body" in caught.value.message_dict
+
+
+async def test_client_ids_cost_one_query_per_batch(users):
+    """Acknowledged messages cost one more query per batch (looking up the client ids
+    already stored), whatever the size of the batch; messages without one cost nothing more."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    (ann,) = await users("ann")
+    await post(ann, ["warm-up"], [None])  # the room exists from here on
+
+    @database_sync_to_async
+    def queries(bodies, client_ids):
+        room = services.get_or_create_room("lobby")
+        with CaptureQueriesContext(connection) as captured:
+            services.post_messages(ann, room, bodies, client_ids)
+        return len(captured)
+
+    without = await queries(["a", "b", "c"], None)
+    assert await queries(["d"], [cid()]) == without + 1
+    assert await queries(["e", "f", "g", "h"], [cid() for _ in range(4)]) == without + 1
