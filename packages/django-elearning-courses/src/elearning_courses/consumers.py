@@ -43,6 +43,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     layer = None
     listener = None
     subscribed = False
+    last_count = None  # the unread count last sent
     # No channel-layer read run by Channels itself: when it fails (Redis restarted) the
     # consumer ends with close code 1011. listen() reads the layer and survives errors.
     channel_layer_alias = None
@@ -61,8 +62,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await get_subscriptions().subscribe(self)
             self.listener = asyncio.create_task(self.listen())
         await self.accept()
-        count = await database_sync_to_async(unread_count)(user)
-        await self.send_json({"type": "unread_count", "unread_count": count})
+        await self.send_count(await database_sync_to_async(unread_count)(user))
+
+    async def send_count(self, count):
+        self.last_count = count
+        try:
+            await self.send_json({"type": "unread_count", "unread_count": count})
+        except Exception:  # the socket is closing
+            logger.debug("elearning_courses: could not send the count", exc_info=True)
 
     async def disconnect(self, code):
         if self.listener is not None:
@@ -100,13 +107,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def resynced(self):
         """Back in the group after a layer error: send the count, which may have changed."""
         try:
-            count = await database_sync_to_async(unread_count)(self.user)
-            await self.send_json({"type": "unread_count", "unread_count": count})
+            await self.send_count(await database_sync_to_async(unread_count)(self.user))
         except Exception:
             logger.warning("elearning_courses: could not resend the unread count", exc_info=True)
 
     async def elearning_notification(self, event):
         """Handler of :data:`~elearning_courses.notifications.EVENT_TYPE` group messages."""
+        if isinstance(event["payload"].get("unread_count"), int):
+            self.last_count = event["payload"]["unread_count"]
         await self.send_json(event["payload"])
 
     # Client frames ------------------------------------------------------------------
