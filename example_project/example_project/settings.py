@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a refused log-in (django-axes) into the users app's 429 page.
     "axes.middleware.AxesMiddleware",
+    # A lost database connection: 503 page/JSON, never a traceback (docs/security.rst, Faults).
+    "example_project.faults.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "example_project.urls"
