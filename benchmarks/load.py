@@ -57,6 +57,9 @@ courses = Course.objects.bulk_create(
 print(json.dumps([c.pk for c in courses]))
 """
 
+#: Seconds between two sockets' joins.
+CONNECT_SPACING = 0.05
+
 #: What each HTTP user requests, in turn ({course} is one of the seeded courses).
 HTTP_PATHS = (
     "/",
@@ -123,10 +126,12 @@ async def chat_clients(plan, start_at, stop_at, drain, out):
         errors=[], closes_1011=0, latencies=[], sent={}, received={}, refused=0, connected=0
     )
 
-    async def socket(port, room, session, sends, rate):
+    async def socket(index, port, room, session, sends, rate):
         url = f"ws://127.0.0.1:{port}/ws/chat/{room}/"
         opts = client_opts({"Cookie": f"sessionid={session}", "Origin": f"http://127.0.0.1:{port}"})
         got = report.received.setdefault((room, session), set())
+        # Joins are spread over the connect phase (a storm is chat_storm's subject, not this).
+        await asyncio.sleep(index * CONNECT_SPACING)
         try:
             async with connect(url, open_timeout=30, **opts) as ws:
                 report.connected += 1
@@ -164,7 +169,7 @@ async def chat_clients(plan, start_at, stop_at, drain, out):
             report.refused += 1
             report.errors.append(failure_kind(exc))
 
-    await asyncio.gather(*(socket(*item) for item in plan))
+    await asyncio.gather(*(socket(i, *item) for i, item in enumerate(plan)))
     lost = 0
     for (room, _session), got in report.received.items():
         lost += len(report.sent.get(room, set()) - got)
@@ -260,7 +265,7 @@ def run_mode(mode, site, rooms, sessions, course_ids, args):
         for u in range(args.http_users)
     ]
 
-    connect_time = 3 + len(plan) / 200  # the sockets join before the clock starts
+    connect_time = 5 + len(plan) * CONNECT_SPACING  # the sockets join before the clock starts
     start_at = time.monotonic() + connect_time
     stop_at = start_at + args.seconds
     out = multiprocessing.Queue()
