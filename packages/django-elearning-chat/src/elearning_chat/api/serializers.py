@@ -32,6 +32,27 @@ class MessageSerializer(serializers.Serializer):
         return message_dict(instance, self.context["room_slug"])
 
 
+class _Page(serializers.Serializer):
+    """The page envelope every list of the chat API answers with (what the OpenAPI
+    schema documents: the views build the envelope themselves)."""
+
+    count = serializers.IntegerField(min_value=0)
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+class RoomPageSerializer(_Page):
+    results = RoomSerializer(many=True)
+
+
+class MessagePageSerializer(_Page):
+    results = MessageSerializer(many=True)
+
+
+class MemberPageSerializer(_Page):
+    results = AuthorSerializer(many=True)
+
+
 class MessageQuerySerializer(serializers.Serializer):
     """``?before=`` and ``?after=``: message ids (exclusive bounds)."""
 

@@ -19,7 +19,14 @@ from ..frames import user_dict
 from ..models import Message, Room
 from ..rooms import is_room_slug, listed_rooms, messages_api_url, websocket_path
 from .parsers import ElearningJSONParser
-from .serializers import AuthorSerializer, MessageQuerySerializer, MessageSerializer, RoomSerializer
+from .serializers import (
+    MemberPageSerializer,
+    MessagePageSerializer,
+    MessageQuerySerializer,
+    MessageSerializer,
+    RoomPageSerializer,
+    RoomSerializer,
+)
 
 
 class ChatAPIView(GenericAPIView):
@@ -49,7 +56,7 @@ class ChatAPIView(GenericAPIView):
 class RoomListView(ChatAPIView):
     """Rooms the current user may join: the lobby plus the room policy's ``visible_rooms``."""
 
-    serializer_class = RoomSerializer
+    serializer_class = RoomPageSerializer  # what the schema documents
     pagination_class = None
 
     def get(self, request):
@@ -77,7 +84,7 @@ class MessageListView(ChatAPIView):
     refuses gets 403.
     """
 
-    serializer_class = MessageSerializer
+    serializer_class = MessagePageSerializer  # what the schema documents
     pagination_class = None
 
     def get(self, request, slug):
@@ -117,7 +124,16 @@ class MessageListView(ChatAPIView):
 
 
 class MemberPagination(PageNumberPagination):
-    """``?page=``; ``MEMBERS_PAGE_SIZE`` members per page."""
+    """``?page=``; ``MEMBERS_PAGE_SIZE`` members per page. A ``page`` that is not a
+    positive integer is a 400 (DRF would quietly give the first page)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        value = request.query_params.get(self.page_query_param)
+        if value is not None and not (
+            value.isascii() and value.isdigit() and value[0] != "0" and len(value) < 10
+        ):
+            raise ValidationError({self.page_query_param: [_("Must be a positive integer.")]})
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         return app_settings.MEMBERS_PAGE_SIZE
@@ -128,7 +144,7 @@ class MemberListView(ChatAPIView):
     paged with ``?page=``: the full list behind the capped ``presence`` frames. Same
     access as the room: a user the room policy refuses gets 403."""
 
-    serializer_class = AuthorSerializer
+    serializer_class = MemberPageSerializer  # what the schema documents
     pagination_class = MemberPagination
 
     def get(self, request, slug):

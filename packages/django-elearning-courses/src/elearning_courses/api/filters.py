@@ -1,7 +1,34 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
 
 from ..models import Course, Feedback
+
+BOOLEAN_VALUES = ("true", "false", "1", "0")
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, stricter: a filter given an empty value, or a boolean
+    filter given anything but ``true``/``false``, is a 400 (django-filter ignores both
+    and answers with the unfiltered list, which hides the client's mistake)."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        errors = {}
+        for name, declared in filterset.filters.items():
+            value = request.query_params.get(name)
+            if value is None:
+                continue
+            if value == "":
+                errors[name] = [_("Give a value or leave the parameter out.")]
+            elif isinstance(declared, django_filters.BooleanFilter) and value.lower() not in BOOLEAN_VALUES:
+                errors[name] = [_("Use true or false.")]
+        if errors:
+            raise ValidationError(errors)
+        return filterset
 
 
 class CourseFilter(django_filters.FilterSet):

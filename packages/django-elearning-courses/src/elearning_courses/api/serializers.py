@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from elearning_users.api.strict import StrictJSONTypesMixin
+
 from ..materials import validate_material_upload
 from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
 
@@ -27,7 +29,7 @@ class UserRefField(serializers.PrimaryKeyRelatedField):
         return {"id": value.pk, "username": value.get_username()}
 
 
-class CourseSerializer(serializers.ModelSerializer):
+class CourseSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     teacher = UserRefSerializer(read_only=True)
     enrollment_count = serializers.IntegerField(read_only=True)
     average_rating = serializers.FloatField(read_only=True, allow_null=True)
@@ -59,7 +61,7 @@ class CourseSerializer(serializers.ModelSerializer):
         return data
 
 
-class MaterialSerializer(serializers.ModelSerializer):
+class MaterialSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
     title = serializers.CharField(
         max_length=CourseMaterial._meta.get_field("title").max_length, required=False, allow_blank=True
@@ -97,7 +99,7 @@ class MaterialSerializer(serializers.ModelSerializer):
         return value
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
+class EnrollmentSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
     student = UserRefSerializer(read_only=True)
 
@@ -108,7 +110,7 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         validators = []  # the service reports duplicates (400) and blocks (403)
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
     student = UserRefSerializer(read_only=True)
     rating = serializers.IntegerField(min_value=1, max_value=5)
@@ -128,7 +130,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
         return value
 
 
-class BlockSerializer(serializers.ModelSerializer):
+class BlockSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     course = serializers.PrimaryKeyRelatedField(queryset=Course.objects.all())
     student = UserRefField(queryset=get_user_model().objects.all())
     reason = serializers.CharField(

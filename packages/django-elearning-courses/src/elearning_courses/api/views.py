@@ -9,7 +9,6 @@ only ever contain what the user may see, so someone else's private rows are 404.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -22,7 +21,7 @@ from .. import notifications, rules, services
 from ..exceptions import CourseActionDenied, CourseActionInvalid
 from ..materials import material_response
 from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
-from .filters import CourseFilter, FeedbackFilter
+from .filters import CourseFilter, FeedbackFilter, StrictFilterBackend
 from .permissions import IsCourseOwnerOrReadOnly
 from .schema import OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
 from .serializers import (
@@ -70,7 +69,7 @@ class BaseViewSet(ElearningAPIMixin):
 class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
     serializer_class = CourseSerializer
     permission_classes = (IsCourseOwnerOrReadOnly,)
-    filter_backends = (DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter)
+    filter_backends = (StrictFilterBackend, filters.SearchFilter, filters.OrderingFilter)
     filterset_class = CourseFilter
     search_fields = ("title", "description", "teacher__username")
     ordering_fields = ("title", "created_at", "enrollment_count", "average_rating")
@@ -178,7 +177,7 @@ class EnrollmentViewSet(
 ):
     serializer_class = EnrollmentSerializer
     queryset = Enrollment.objects.none()  # for the schema; see get_queryset
-    filter_backends = (DjangoFilterBackend, filters.OrderingFilter)
+    filter_backends = (StrictFilterBackend, filters.OrderingFilter)
     filterset_fields = ("course",)
     ordering_fields = ("created_at",)
     ordering = ("-created_at", "-id")
@@ -216,7 +215,7 @@ class FeedbackViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = FeedbackSerializer
-    filter_backends = (DjangoFilterBackend, filters.OrderingFilter)
+    filter_backends = (StrictFilterBackend, filters.OrderingFilter)
     filterset_class = FeedbackFilter
     ordering_fields = ("rating", "updated_at")
     ordering = ("-updated_at", "-id")
@@ -264,7 +263,7 @@ class BlockViewSet(
 ):
     serializer_class = BlockSerializer
     queryset = CourseBlock.objects.none()  # for the schema; see get_queryset
-    filter_backends = (DjangoFilterBackend,)
+    filter_backends = (StrictFilterBackend,)
     filterset_fields = ("course", "student")
 
     def check_permissions(self, request):
@@ -294,7 +293,7 @@ class BlockViewSet(
 class NotificationViewSet(BaseViewSet, viewsets.ReadOnlyModelViewSet):
     serializer_class = NotificationSerializer
     queryset = Notification.objects.none()  # for the schema; see get_queryset
-    filter_backends = (DjangoFilterBackend,)
+    filter_backends = (StrictFilterBackend,)
     filterset_fields = ("is_read", "verb")
 
     def get_queryset(self):

@@ -5,8 +5,12 @@ the apps' endpoints must not change with them. Views of this app and of
 ``elearning_courses`` use :class:`ElearningAPIMixin`.
 """
 
+import re
+
 from django.apps import apps
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -14,15 +18,35 @@ from rest_framework.settings import api_settings
 
 from .parsers import ElearningJSONParser
 
+_POSITIVE_INT = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def check_page_params(request, *names):
+    """400 for ``?page=``/``?page_size=`` values that are not positive integers (DRF
+    quietly falls back to the first page or the default size instead)."""
+    errors = {
+        name: [_("Must be a positive integer.")]
+        for name in names
+        if name in request.query_params and not _POSITIVE_INT.fullmatch(request.query_params[name])
+    }
+    if errors:
+        raise ValidationError(errors)
+
 
 class ElearningPagination(PageNumberPagination):
     """``{count, next, previous, results}``; ``?page=`` and ``?page_size=`` (max 100).
 
-    The page size is the site's ``REST_FRAMEWORK["PAGE_SIZE"]``, 20 when unset.
+    The page size is the site's ``REST_FRAMEWORK["PAGE_SIZE"]``, 20 when unset. A
+    ``page`` or ``page_size`` that is not a positive integer is a 400; a page past the
+    last one a 404.
     """
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        check_page_params(request, self.page_query_param, self.page_size_query_param)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         self.page_size = api_settings.PAGE_SIZE or 20

@@ -11,6 +11,7 @@ from ..conf import app_settings
 from ..emails import EMAIL_TAKEN, duplicate_errors, email_taken
 from ..limits import PASSWORD_MAX_LENGTH
 from ..models import Role
+from .strict import StrictJSONTypesMixin
 
 
 class PublicUserSerializer(serializers.ModelSerializer):
@@ -22,7 +23,7 @@ class PublicUserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegisterSerializer(serializers.ModelSerializer):
+class RegisterSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     password = serializers.CharField(
         write_only=True, max_length=PASSWORD_MAX_LENGTH, style={"input_type": "password"}
     )
@@ -65,7 +66,7 @@ class RegisterSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(duplicate_errors(validated_data))
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     """The logged-in user's own profile; identity and privilege fields are read-only."""
 
     class Meta:
@@ -112,7 +113,7 @@ def _username_max_length():
     return user_model._meta.get_field(user_model.USERNAME_FIELD).max_length
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictJSONTypesMixin, serializers.Serializer):
     """``{username, password}`` of ``POST /api/auth/token/``, length-limited; the checks
     are those of DRF's ``AuthTokenSerializer``."""
 
