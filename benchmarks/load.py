@@ -123,7 +123,7 @@ async def chat_clients(plan, start_at, stop_at, drain, out):
     """The sockets of ``plan`` (``[(port, room, session, sends)]``): connect, wait for
     ``start_at``, send until ``stop_at`` (senders), receive until ``stop_at + drain``."""
     report = SimpleNamespace(
-        errors=[], closes_1011=0, latencies=[], sent={}, received={}, refused=0, connected=0
+        errors=[], closes_1011=0, latencies=[], sent={}, received={}, refused=0, connected=0, refused_messages={}
     )
 
     async def socket(index, port, room, session, sends, rate):
@@ -144,6 +144,9 @@ async def chat_clients(plan, start_at, stop_at, drain, out):
                             _tag, seq, sent_at = frame["body"].split()
                             got.add(int(seq))
                             report.latencies.append(now - float(sent_at))
+                        elif frame.get("type") == "error" and frame.get("code") == "rate_limited":
+                            # Refused, not lost: never stored, so nobody is owed it.
+                            report.refused_messages[room] = report.refused_messages.get(room, 0) + 1
                         elif frame.get("type") == "error":
                             report.errors.append(f"error frame {frame.get('code')}")
 
@@ -172,7 +175,7 @@ async def chat_clients(plan, start_at, stop_at, drain, out):
     await asyncio.gather(*(socket(i, *item) for i, item in enumerate(plan)))
     lost = 0
     for (room, _session), got in report.received.items():
-        lost += len(report.sent.get(room, set()) - got)
+        lost += max(0, len(report.sent.get(room, set()) - got) - report.refused_messages.get(room, 0))
     out.put(
         {
             "connected": report.connected,
@@ -182,6 +185,7 @@ async def chat_clients(plan, start_at, stop_at, drain, out):
             "latencies": report.latencies,
             "sent": sum(len(s) for s in report.sent.values()),
             "lost": lost,
+            "rate_limited": sum(report.refused_messages.values()),
         }
     )
 
@@ -293,6 +297,7 @@ def run_mode(mode, site, rooms, sessions, course_ids, args):
         "closes_1011": chat["closes_1011"],
         "sent": chat["sent"],
         "lost": chat["lost"],
+        "rate_limited": chat["rate_limited"],
         "chat_p50": pct(chat["latencies"], 0.5) * 1000,
         "chat_p99": pct(chat["latencies"], 0.99) * 1000,
         "http_requests": len(web["latencies"]),
@@ -315,6 +320,7 @@ def print_report(rows, out=sys.stdout):
         ("server errors (5xx, 1011, refused)", "server_errors", "{:.0f}"),
         ("sockets connected", "connected", "{:.0f}"),
         ("chat messages sent", "sent", "{:.0f}"),
+        ("refused (rate_limited)", "rate_limited", "{:.0f}"),
         ("lost chat messages", "lost", "{:.0f}"),
         ("chat latency p50 ms", "chat_p50", "{:.0f}"),
         ("chat latency p99 ms", "chat_p99", "{:.0f}"),

@@ -1,0 +1,39 @@
+"""benchmarks/load.py keeps working: a tiny run (4 sockets, 2 HTTP users, 3 s) on
+PostgreSQL and Redis, with no server error and no lost chat message. No timing is asserted.
+About 40 s (the run migrates a fresh database)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.redis
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def test_load_script_runs_clean(tmp_path):
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        database_url = "postgres://postgres@127.0.0.1:5432/postgres"
+    out = tmp_path / "load.json"
+    run = subprocess.run(
+        [sys.executable, "load.py", "--seconds", "3", "--rooms", "2", "--per-room", "2", "--http-users", "2"]
+        + ["--settle", "0.5", "--drain", "2", "--split", "--json", str(out)]
+        + ["--database-url", database_url, "--redis-url", os.environ["REDIS_URL"]],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = json.loads(out.read_text())
+    assert [r["mode"] for r in rows] == ["shared", "split"]
+    for row in rows:
+        assert row["connected"] == 4, row
+        assert row["server_errors"] == 0, row
+        assert row["sent"] > 0 and row["lost"] == 0, row
+        assert row["http_requests"] > 0 and row["http_5xx"] == 0, row
