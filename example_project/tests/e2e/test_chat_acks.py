@@ -3,13 +3,13 @@ while the socket is down waits as pending (through a reload too), is sent again 
 reconnect and appears once for everyone; a message whose acknowledgement was lost with
 the socket is not stored or shown twice; a message the server refuses is marked as not
 sent, with Retry and Discard. Every drop is forced through Playwright's WebSocket routing,
-never timed. About 20 s."""
+never timed. About 35 s (two Daphne starts)."""
 
 import re
 
 import pytest
 
-from .test_chat import connected, log_in, say, set_up, texts
+from .test_chat import connected, log_in, set_up, texts
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +44,13 @@ class Link:
         self.deaf = False
         self.page.evaluate(f"{CLIENT}.reconnectNow()")  # no waiting out the back-off
         connected(self.page)
+
+
+def say(page, text):
+    """Type ``text`` and press Enter; no waiting for the server's answer (there may be none)."""
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Enter")
 
 
 def outbox(page, state=None):
