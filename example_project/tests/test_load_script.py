@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -16,8 +17,11 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def test_load_script_runs_clean(tmp_path):
+    # The script creates (and drops) its own database on the server: connect to "postgres".
     database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
+    if database_url.startswith(("postgres://", "postgresql://")):
+        database_url = urlunsplit(urlsplit(database_url)._replace(path="/postgres"))
+    else:
         database_url = "postgres://postgres@127.0.0.1:5432/postgres"
     out = tmp_path / "load.json"
     run = subprocess.run(
