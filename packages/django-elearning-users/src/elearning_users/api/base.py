@@ -8,6 +8,7 @@ the apps' endpoints must not change with them. Views of this app and of
 import re
 
 from django.apps import apps
+from django.core.exceptions import RequestDataTooBig
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import ValidationError
@@ -16,7 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.settings import api_settings
 
-from .parsers import ElearningJSONParser
+from .parsers import ElearningJSONParser, RequestTooLarge
 
 _POSITIVE_INT = re.compile(r"[1-9][0-9]{0,8}")
 
@@ -77,3 +78,10 @@ class ElearningAPIMixin:
 
     def get_authenticators(self):
         return [auth() for auth in authentication_classes()]
+
+    def handle_exception(self, exc):
+        # A body above DATA_UPLOAD_MAX_MEMORY_SIZE: Django's RequestDataTooBig would be an
+        # HTML "Bad Request" page; the API answers 413 with a JSON detail.
+        if isinstance(exc, RequestDataTooBig):
+            exc = RequestTooLarge()
+        return super().handle_exception(exc)

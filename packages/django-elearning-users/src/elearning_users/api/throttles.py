@@ -21,12 +21,15 @@ class AuthRateThrottle(BaseThrottle):
         self.wait_seconds = None
 
     def allow_request(self, request, view):
+        refused = None
         try:
             data = request.data
-        except Exception:  # noqa: BLE001  (an unparsable body is still an attempt from this address)
-            data = {}
+        except Exception as exc:  # noqa: BLE001  (an unparsable body is still an attempt from this address)
+            data, refused = {}, exc
         username = normalize_username(data.get("username")) if hasattr(data, "get") else None
         self.wait_seconds = AttemptLimiter(self.scope).hit(ip=client_ip(request), username=username)
+        if refused is not None and self.wait_seconds is None:
+            raise refused  # counted; the client gets the parser's 400 and its detail
         return self.wait_seconds is None
 
     def wait(self):
