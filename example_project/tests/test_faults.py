@@ -7,7 +7,8 @@ Marked ``redis``: it runs in the PostgreSQL + Redis pass (it needs PostgreSQL fo
 ``pg_terminate_backend``; any other database is a failure, never a skip). Every fault is
 forced at a chosen point (the Redis server is stopped by the test; the database backend
 is terminated by a hook at a precise step of the write); what follows is awaited as a
-condition with a generous bound, never a fixed sleep. About 25-40 s in all.
+condition with a generous bound, never a fixed sleep. About 90 s in all (three sites of
+two Daphne processes each; the Redis restart test about 35 s).
 """
 
 import asyncio
