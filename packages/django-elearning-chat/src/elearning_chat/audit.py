@@ -33,15 +33,3 @@ def deleted_ids(room_slug, from_id):
             "id", flat=True
         )
     )
-
-
-def room_state(room_slug, history_length, presence_limit):
-    """What a room hub loads when it starts (:func:`elearning_chat.services.room_state`)
-    and ``(from_id, deleted ids)``: where its re-checks of deletions start (the oldest
-    message of that history) and the deletions already made from there on."""
-    from . import services
-
-    state = services.room_state(room_slug, history_length, presence_limit)
-    last_id, recent, _presence = state
-    from_id = recent[0][0] if recent else last_id + 1
-    return state, (from_id, deleted_ids(room_slug, from_id))

@@ -139,6 +139,8 @@ class RoomHub:
         # message of the history the hub started with), and each is sent once.
         self.deletions_from = None
         self.known_deleted = set()
+        self.started_at_id = 0
+        self.started_with = set()
 
     async def start(self):
         if self.layer is not None:
@@ -153,11 +155,15 @@ class RoomHub:
                     "elearning_chat: hub %s could not join its group", self.room_slug, exc_info=True
                 )
         limit = app_settings.HISTORY_LENGTH
-        (last_id, recent, (count, users)), (deletions_from, deleted) = await database_sync_to_async(
-            audit.room_state
-        )(self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT)
-        self.deletions_from = deletions_from
-        self.known_deleted |= deleted
+        last_id, recent, (count, users) = await database_sync_to_async(services.room_state)(
+            self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT
+        )
+        # Deletions are re-checked from the oldest message of this history on. The ones made
+        # before it was read are not in it (no socket of this hub shows them): audits skip
+        # them, which costs the start no query.
+        self.deletions_from = recent[0][0] if recent else last_id + 1
+        self.started_at_id = last_id
+        self.started_with = {message_id for message_id, _frame in recent}
         # A broadcast that arrived meanwhile may already have moved last_id on.
         self.last_id = max(self.last_id, last_id)
         self.recent = collections.deque(recent)
@@ -341,7 +347,10 @@ class RoomHub:
         if self.deletions_from is None:
             return
         deleted = await database_sync_to_async(audit.deleted_ids)(self.room_slug, self.deletions_from)
-        for message_id in sorted(deleted - self.known_deleted):
+        deleted -= self.known_deleted
+        before_start = {i for i in deleted if i <= self.started_at_id and i not in self.started_with}
+        self.known_deleted |= before_start
+        for message_id in sorted(deleted - before_start):
             self.forget(message_id)
             self.fan_out(encode({"type": "deleted", "room": self.room_slug, "id": message_id}))
 
