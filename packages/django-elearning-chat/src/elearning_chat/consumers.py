@@ -320,7 +320,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
             frame = parse_client_frame(text_data, max_client_frame_chars(app_settings.MAX_MESSAGE_LENGTH))
             await self.handle(frame)
         except BadFrame as exc:
-            await self.send_error(exc.code, exc.detail)
+            await self.send(text_data=message_error(exc.code, exc.detail, exc.client_id))
         except Exception:
             self.handler_errors += 1
             if self.handler_errors == 1:  # one traceback per socket, a count at its close

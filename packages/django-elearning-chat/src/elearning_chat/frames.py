@@ -50,10 +50,11 @@ MAX_CLIENT_DEPTH = 32
 class BadFrame(Exception):
     """A client frame the server refuses; ``code`` is the ``error`` frame's code."""
 
-    def __init__(self, code, detail):
+    def __init__(self, code, detail, client_id=None):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.client_id = client_id  # of a refused message frame, so its author can tell
 
 
 def max_client_frame_chars(max_message_length):
@@ -92,10 +93,12 @@ def parse_client_frame(text, max_chars):
                 try:
                     value.encode("utf-8")
                 except UnicodeEncodeError:
-                    raise BadFrame("bad_request", _("Frames must be valid UTF-8 text.")) from None
+                    raise BadFrame(
+                        "bad_request", _("Frames must be valid UTF-8 text."), _client_id(frame)
+                    ) from None
         elif isinstance(value, dict | list):
             if depth > MAX_CLIENT_DEPTH:
-                raise BadFrame("bad_request", _("This frame is nested too deeply."))
+                raise BadFrame("bad_request", _("This frame is nested too deeply."), _client_id(frame))
             items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
             for key, item in items:
                 if key is not None:
@@ -105,6 +108,15 @@ def parse_client_frame(text, max_chars):
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise BadFrame("bad_request", _("Frames must be JSON objects with a type."))
     return frame
+
+
+def _client_id(frame):
+    """The valid ``client_id`` of a decoded message frame, else None."""
+    from .text import valid_client_id
+
+    if isinstance(frame, dict) and frame.get("type") == "message" and valid_client_id(frame.get("client_id")):
+        return frame["client_id"]
+    return None
 
 
 def ack(room_slug, client_id, message_id, message=None):
