@@ -10,6 +10,7 @@ from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS
+from .models import MESSAGE_BODY_MAX_LENGTH
 
 POLICY_METHODS = ("can_join", "can_moderate", "get_room_title", "visible_rooms")
 POSITIVE_INTS = (
@@ -81,6 +82,15 @@ def check_settings(app_configs, **kwargs):
                     id="elearning_chat.E005",
                 )
             )
+    ceiling = MESSAGE_BODY_MAX_LENGTH
+    if _positive_int(values["MAX_MESSAGE_LENGTH"]) and values["MAX_MESSAGE_LENGTH"] > ceiling:
+        errors.append(
+            Error(
+                f"ELEARNING_CHAT['MAX_MESSAGE_LENGTH'] must be at most {ceiling}, the length of "
+                "the message body column.",
+                id="elearning_chat.E011",
+            )
+        )
     if _positive_int(values["PRESENCE_HEARTBEAT"]) and _positive_int(values["PRESENCE_TTL"]):
         if values["PRESENCE_TTL"] <= 2 * values["PRESENCE_HEARTBEAT"]:
             errors.append(

@@ -10,6 +10,9 @@ from .conf import app_settings
 from .text import CLIENT_ID_MAX_LENGTH, InvalidText, clean_body
 
 ROOM_SLUG_PATTERN = r"[-a-zA-Z0-9_]{1,64}"
+#: The most characters a stored message body can hold: the ceiling of the
+#: MAX_MESSAGE_LENGTH setting (system check elearning_chat.E011).
+MESSAGE_BODY_MAX_LENGTH = 10_000
 
 room_slug_validator = RegexValidator(
     rf"^{ROOM_SLUG_PATTERN}\Z", _("Room names use 1 to 64 letters, digits, hyphens or underscores.")
@@ -60,7 +63,7 @@ class Message(models.Model):
         related_name="elearning_chat_messages",
         verbose_name=_("author"),
     )
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), max_length=MESSAGE_BODY_MAX_LENGTH)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     deleted = models.BooleanField(_("deleted"), default=False)
     # The sending client's id for the message: a message re-sent after a lost

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from ..frames import message_dict
+from ..models import MESSAGE_BODY_MAX_LENGTH
 
 
 class RoomSerializer(serializers.Serializer):
@@ -25,7 +26,7 @@ class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     room = serializers.CharField()
     author = AuthorSerializer()
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=MESSAGE_BODY_MAX_LENGTH)
     created_at = serializers.CharField()
 
     def to_representation(self, instance):
