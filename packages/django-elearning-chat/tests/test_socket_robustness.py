@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -16,7 +16,7 @@ from elearning_chat.frames import MAX_CLIENT_DEPTH
 from elearning_chat.hub import get_registry
 from elearning_chat.models import Connection, Message, Room
 
-from .helpers import TIMEOUT, before_probe, join, receive, send
+from .helpers import TIMEOUT, before_probe, communicator, join, receive, send
 from .policies import RevocablePolicy
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -132,6 +132,28 @@ async def test_crashed_consumers_leave_no_ghost_presence(users, monkeypatch):
     await b.disconnect()
     assert await rows() == 0
     assert get_registry().hubs == {}
+
+
+async def test_a_database_failure_on_connect_closes_with_try_again_later(users, monkeypatch, caplog):
+    """The database cannot let a socket in (down, connection lost): the handshake is
+    accepted and closed with 1013, so the client reconnects later; no 1011, no row."""
+    (ann,) = await users("ann")
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(services, "enter", database_down)
+    comm = communicator(ann)
+    connected, _ = await comm.connect(timeout=TIMEOUT)
+    assert connected
+    assert await closed_with(comm) == 1013
+    assert "could not let a socket into lobby" in caplog.text
+    monkeypatch.undo()
+    assert await rows() == 0
+    assert get_registry().hubs == {}
+    a, history = await join(ann)  # the database is back: the next connect works
+    assert history["type"] == "history"
+    await a.disconnect()
 
 
 # Resync throttle ------------------------------------------------------------------------

@@ -7,12 +7,12 @@ import time
 import uuid
 
 from channels.consumer import AsyncConsumer, get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from . import services
 from .conf import app_settings
+from .db import db_call
 from .frames import (
     BadFrame,
     ack,
@@ -184,7 +184,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         # Channels' own dispatch (>= 4.2) first awaits aclose_old_connections(), a
         # thread-pool hop, for EVERY message: measured, it more than halves the frames
         # a process can deliver. This consumer touches the database only through
-        # database_sync_to_async, which closes old connections in its own thread, so
+        # db_call, which closes old connections in its own thread, so
         # the hop buys nothing here. Broadcasts never come through here at all: the
         # hub writes them to the socket directly (see hub.py).
         handler = getattr(self, get_handler_name(message), None)
@@ -217,11 +217,21 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
             return
         try:
             # One thread hop: policy, room (known to a running hub), presence row.
-            self.room = await database_sync_to_async(services.enter)(
-                self.user, self.room_slug, SERVER_ID, self.connection_id, getattr(running, "room", None)
+            self.room = await db_call(
+                services.enter,
+                self.user,
+                self.room_slug,
+                SERVER_ID,
+                self.connection_id,
+                getattr(running, "room", None),
             )
         except services.RoomLimitReached:
             self.room = None
+        except Exception:  # the database is down: "try again later", not an internal error
+            logger.warning("elearning_chat: could not let a socket into %s", self.room_slug, exc_info=True)
+            self.write({"type": "websocket.accept"})
+            await self.close(1013)  # try again later
+            return
         if self.room is None:
             await self.close()
             return
@@ -233,7 +243,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         try:
             self.hub = await registry.join(self.room_slug, self)
         except Exception as exc:  # RoomsFull, or the layer is down: no presence row left behind
-            await database_sync_to_async(services.remove_connection)(self.connection_id)
+            await db_call(services.remove_connection, self.connection_id)
             if not isinstance(exc, RoomsFull):
                 raise
             await self.close(1013)  # another process may have room for it: try again later
@@ -283,7 +293,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
             await registry.leave(self.room_slug, self)
         finally:
             self.hub = None
-            await database_sync_to_async(services.remove_connection)(self.connection_id)
+            await db_call(services.remove_connection, self.connection_id)
             registry.announce_presence(self.room_slug)
 
     # Called by the hub -------------------------------------------------------------
@@ -365,9 +375,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
             bodies = [body for body, _ in batch]
             client_ids = [client_id for _, client_id in batch]
             try:
-                results = await database_sync_to_async(services.post_messages)(
-                    self.user, self.room, bodies, client_ids
-                )
+                results = await db_call(services.post_messages, self.user, self.room, bodies, client_ids)
             except Exception:  # database down: report, keep the socket and the writer usable
                 logger.exception("elearning_chat: could not store %d message(s)", len(bodies))
                 if not self.removed:
@@ -403,8 +411,8 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         # is ever in flight; the bucket bounds how many a socket may ask in a row.
         if after != self.resync_next and not self.take_resync_token():
             return await self.send_error("rate_limited", _("Too many resync requests; wait a few seconds."))
-        messages, more = await database_sync_to_async(services.history)(
-            self.room, after=after, limit=app_settings.RESYNC_PAGE_SIZE
+        messages, more = await db_call(
+            services.history, self.room, after=after, limit=app_settings.RESYNC_PAGE_SIZE
         )
         self.resync_next = messages[-1]["id"] if more and messages else None
         await self.send_history(messages, has_more=more, after=after)
@@ -438,7 +446,7 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         if not _is_int(message_id):
             return await self.send_error("bad_request", _("delete needs an integer 'id'."))
         try:
-            await database_sync_to_async(services.delete_message)(self.user, self.room, message_id)
+            await db_call(services.delete_message, self.user, self.room, message_id)
         except services.ChatError as exc:
             return await self.send_error(exc.code, exc.detail)
         deleted = encode({"type": "deleted", "room": self.room_slug, "id": message_id})
