@@ -51,6 +51,11 @@ DEFAULTS = {
     "TYPING_INTERVAL": 2,
     # WebSocket close code sent to a user removed from a room (policy revoked, blocked).
     "REMOVED_CLOSE_CODE": 4403,
+    # Threads of the chat's own database pool (elearning_chat.db): the chat's queries do
+    # not queue on the one thread of thread-sensitive calls. Each thread may hold a
+    # database connection: keep DB_THREADS x server processes within the database's
+    # connection budget. 0: the thread-sensitive way (also used with in-memory SQLite).
+    "DB_THREADS": 4,
 }
 
 

@@ -40,11 +40,11 @@ import socket
 import uuid
 import weakref
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from . import audit, services
 from .conf import app_settings
+from .db import db_call
 from .frames import encode
 
 logger = logging.getLogger(__name__)
@@ -155,8 +155,8 @@ class RoomHub:
                     "elearning_chat: hub %s could not join its group", self.room_slug, exc_info=True
                 )
         limit = app_settings.HISTORY_LENGTH
-        last_id, recent, (count, users) = await database_sync_to_async(services.room_state)(
-            self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT
+        last_id, recent, (count, users) = await db_call(
+            services.room_state, self.room_slug, limit, app_settings.PRESENCE_SNAPSHOT_LIMIT
         )
         # Deletions are re-checked from the oldest message of this history on. The ones made
         # before it was read are not in it (no socket of this hub shows them): audits skip
@@ -266,7 +266,7 @@ class RoomHub:
             await self._catch_up()
 
     async def _catch_up(self, before=None):
-        missed = await database_sync_to_async(services.messages_between)(self.room_slug, self.last_id, before)
+        missed = await db_call(services.messages_between, self.room_slug, self.last_id, before)
         for message in missed:
             self._written(message["id"], encode(message))
 
@@ -290,9 +290,7 @@ class RoomHub:
         while self.recent is None or self._recent_limit != app_settings.HISTORY_LENGTH:
             async with self._order:
                 limit = app_settings.HISTORY_LENGTH
-                recent = await database_sync_to_async(services.recent_messages)(
-                    self.room_slug, limit, self.last_id
-                )
+                recent = await db_call(services.recent_messages, self.room_slug, limit, self.last_id)
                 self.recent, self._recent_limit, self._history_frame = collections.deque(recent), limit, None
         if self._history_frame is None:
             messages = ",".join(frame for _, frame in self.recent)
@@ -335,7 +333,7 @@ class RoomHub:
         if not members:
             return
         user_ids = {member.user.pk for member in members}
-        allowed = await database_sync_to_async(audit.allowed_user_ids)(self.room_slug, user_ids)
+        allowed = await db_call(audit.allowed_user_ids, self.room_slug, user_ids)
         for member in members:
             if member.user.pk not in allowed:
                 try:
@@ -346,7 +344,7 @@ class RoomHub:
     async def audit_deletions(self):
         if self.deletions_from is None:
             return
-        deleted = await database_sync_to_async(audit.deleted_ids)(self.room_slug, self.deletions_from)
+        deleted = await db_call(audit.deleted_ids, self.room_slug, self.deletions_from)
         deleted -= self.known_deleted
         before_start = {i for i in deleted if i <= self.started_at_id and i not in self.started_with}
         self.known_deleted |= before_start
@@ -392,8 +390,8 @@ class RoomHub:
         while self._presence_dirty:
             self._presence_dirty = False
             try:
-                count, users = await database_sync_to_async(services.presence_window)(
-                    self.room_slug, app_settings.PRESENCE_SNAPSHOT_LIMIT
+                count, users = await db_call(
+                    services.presence_window, self.room_slug, app_settings.PRESENCE_SNAPSHOT_LIMIT
                 )
             except Exception:
                 logger.warning("elearning_chat: presence query failed", exc_info=True)
@@ -491,7 +489,7 @@ class Registry:
         processes'), re-join each room's group, send changed presence, and write any
         last broadcast the layer dropped. Each step survives the others' errors."""
         try:
-            await database_sync_to_async(services.heartbeat)(SERVER_ID)
+            await db_call(services.heartbeat, SERVER_ID)
         except Exception:
             logger.warning("elearning_chat: presence heartbeat failed", exc_info=True)
         for hub in list(self.hubs.values()):

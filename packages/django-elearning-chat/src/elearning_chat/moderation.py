@@ -29,9 +29,9 @@ def remove_user_from_room(room_slug: str, user_id: int) -> None:
 
 async def aremove_user_from_room(room_slug: str, user_id: int) -> None:
     """Async twin of :func:`remove_user_from_room`."""
-    from channels.db import database_sync_to_async
+    from .db import db_call
 
-    await database_sync_to_async(Connection.objects.filter(room_slug=room_slug, user_id=user_id).delete)()
+    await db_call(Connection.objects.filter(room_slug=room_slug, user_id=user_id).delete)
     layer = get_channel_layer()
     if layer is not None:
         await _broadcast(layer, room_slug, user_id)
