@@ -204,7 +204,9 @@ def test_long_password_and_username_are_field_errors(api_client, student):
     assert response.status_code == 400 and "password" in response.json()
     response = api_client.post("/api/auth/token/", {"username": "u" * 151, "password": "p"}, format="json")
     assert response.status_code == 400 and "username" in response.json()
-    response = api_client.post("/api/auth/token/", {"username": "stu", "password": long_password}, format="json")
+    response = api_client.post(
+        "/api/auth/token/", {"username": "stu", "password": long_password}, format="json"
+    )
     assert response.status_code == 400 and "password" in response.json()
 
 
@@ -268,7 +270,9 @@ def test_signup_page_shows_the_password_limit_beside_the_field(client):
 
 @pytest.mark.django_db
 def test_login_page_refuses_an_overlong_password_as_a_field_error(client, student):
-    response = client.post("/accounts/login/", {"username": "stu", "password": "a" * (PASSWORD_MAX_LENGTH + 1)})
+    response = client.post(
+        "/accounts/login/", {"username": "stu", "password": "a" * (PASSWORD_MAX_LENGTH + 1)}
+    )
     assert response.status_code == 200
     assert "password" in response.context["form"].errors
 
