@@ -173,6 +173,27 @@ def test_valid_query_values_still_filter(api_as, course):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "search, field_error",
+    [
+        (
+            " ".join(f"t{i}" for i in range(300)),
+            "at most 100 characters",
+        ),  # 300 terms: SQLite refused the query
+        (" ".join("ab" for _ in range(11)), "at most 10 words"),
+        ("x" * 101, "at most 100 characters"),
+    ],
+)
+def test_search_is_bounded(api_as, course, search, field_error):
+    response = api_as("student").get("/api/courses/", {"search": search})
+    assert response.status_code == 400
+    assert field_error in response.json()["search"][0]
+    words = " ".join(course.title.split()[:1] * 10)  # ten terms, each matching: still a search
+    found = api_as("student").get("/api/courses/", {"search": words})
+    assert found.status_code == 200 and found.json()["count"] >= 1
+
+
+@pytest.mark.django_db
 def test_course_form_page_shows_the_description_limit_beside_the_field(client_as, owner):
     client = client_as("owner")
     response = client.post(

@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import SearchFilter
 
 from ..models import Course, Feedback
 
@@ -29,6 +30,29 @@ class StrictFilterBackend(DjangoFilterBackend):
         if errors:
             raise ValidationError(errors)
         return filterset
+
+
+class LimitedSearchFilter(SearchFilter):
+    """DRF's ``?search=``, bounded: at most ``MAX_LENGTH`` characters (the catalog page's
+    search box takes as many) and ``MAX_TERMS`` terms, else a 400. Each term adds a
+    condition per search field, and a long list of terms makes a query the database refuses
+    (SQLite: "Expression tree is too large")."""
+
+    MAX_LENGTH = 100
+    MAX_TERMS = 10
+
+    def get_search_terms(self, request):
+        value = request.query_params.get(self.search_param, "")
+        if len(value) > self.MAX_LENGTH:
+            raise ValidationError(
+                {self.search_param: [_("Search for at most %(n)d characters.") % {"n": self.MAX_LENGTH}]}
+            )
+        terms = super().get_search_terms(request)
+        if len(terms) > self.MAX_TERMS:
+            raise ValidationError(
+                {self.search_param: [_("Search for at most %(n)d words.") % {"n": self.MAX_TERMS}]}
+            )
+        return terms
 
 
 class CourseFilter(django_filters.FilterSet):

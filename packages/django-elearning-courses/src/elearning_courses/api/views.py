@@ -21,7 +21,7 @@ from .. import notifications, rules, services
 from ..exceptions import CourseActionDenied, CourseActionInvalid
 from ..materials import material_response
 from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
-from .filters import CourseFilter, FeedbackFilter, StrictFilterBackend
+from .filters import CourseFilter, FeedbackFilter, LimitedSearchFilter, StrictFilterBackend
 from .permissions import IsCourseOwnerOrReadOnly
 from .schema import OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
 from .serializers import (
@@ -69,7 +69,7 @@ class BaseViewSet(ElearningAPIMixin):
 class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
     serializer_class = CourseSerializer
     permission_classes = (IsCourseOwnerOrReadOnly,)
-    filter_backends = (StrictFilterBackend, filters.SearchFilter, filters.OrderingFilter)
+    filter_backends = (StrictFilterBackend, LimitedSearchFilter, filters.OrderingFilter)
     filterset_class = CourseFilter
     search_fields = ("title", "description", "teacher__username")
     ordering_fields = ("title", "created_at", "enrollment_count", "average_rating")
