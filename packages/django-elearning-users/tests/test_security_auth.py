@@ -3,10 +3,12 @@ sign-up (API, pages, admin), sessions and tokens ended on log-out and password c
 e-mail addresses unique whatever their case."""
 
 import io
+import warnings
 from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache.backends.base import CacheKeyWarning
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -101,6 +103,15 @@ class TestTokenThrottle:
         response = token_attempt(api_client, password=PASSWORD, REMOTE_ADDR="198.51.100.98")
         assert response.status_code == 429
         assert int(response["Retry-After"]) > 0
+
+    def test_any_username_makes_a_portable_cache_key(self, api_client, settings):
+        """Counted under a hash: memcached refuses keys with spaces or control characters
+        (Django warns with CacheKeyWarning), and any username may be attempted."""
+        settings.AXES_ENABLED = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CacheKeyWarning)
+            for name in ("with space", "ctrl\x01char", "é" * 150):
+                assert token_attempt(api_client, name).status_code == 400
 
     def test_a_valid_token_header_is_no_way_around(self, api_client, student, teacher, settings):
         settings.AXES_ENABLED = False

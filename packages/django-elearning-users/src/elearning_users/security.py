@@ -8,6 +8,7 @@ comes from a trusted proxy, right to left, and only as far as the hops are trust
 client cannot choose its own address (and reset its counters) by sending the header.
 """
 
+import hashlib
 import ipaddress
 import math
 import time
@@ -121,7 +122,10 @@ class AttemptLimiter:
         self.rate = parse_rate(rate if rate is not None else app_settings.AUTH_THROTTLE_RATE)
 
     def _cache_key(self, kind, value):
-        return f"elearning_users:throttle:{self.scope}:{kind}:{value}"
+        # Hashed: a username may hold any character, and cache backends such as memcached
+        # refuse keys with spaces, control characters or over 250 bytes.
+        digest = hashlib.sha256(str(value).encode("utf-8", "surrogatepass")).hexdigest()
+        return f"elearning_users:throttle:{self.scope}:{kind}:{digest}"
 
     def hit(self, **idents):
         """Count an attempt for the given idents (``ip=...``, ``username=...``; None ones are
