@@ -2,6 +2,8 @@
 
     python benchmarks/chat_storm.py                 # defaults sized for a 2-core machine
     python benchmarks/chat_storm.py --quick         # smoke test, about a minute
+    python benchmarks/chat_storm.py --storm 1000 --cases distinct --skip hold,costs --db-threads 0,4
+                                                    # the chat's database pool off and on
 
 One invocation creates a throw-away PostgreSQL database (``elearning_storm_<pid>`` on the
 server of ``DATABASE_URL``, default postgres://postgres@127.0.0.1:5432/postgres; dropped
@@ -171,6 +173,23 @@ class Site:
             PRIVATE_MEDIA_ROOT=str(tmp / "private"),
         )
         self.created = False
+        self.server_env = {}  # added to the Daphne processes' environment (--db-threads)
+
+    def use_db_threads(self, threads, waits_dir=None):
+        """The next Daphne processes run with ``ELEARNING_CHAT["DB_THREADS"]`` = ``threads``
+        (None: the settings' own), through ``db_threads_settings``, which also writes how long
+        calls wait for a thread to ``waits_dir`` when given."""
+        if threads is None:
+            self.server_env = {}
+            return
+        self.server_env = {
+            "DJANGO_SETTINGS_MODULE": "db_threads_settings",
+            "BENCH_BASE_SETTINGS": self.env["DJANGO_SETTINGS_MODULE"],
+            "BENCH_DB_THREADS": str(threads),
+            "PYTHONPATH": os.pathsep.join([str(HERE), self.env["PYTHONPATH"]]),
+        }
+        if waits_dir is not None:
+            self.server_env["BENCH_WAITS_DIR"] = str(waits_dir)
 
     def _admin(self, sql):
         import psycopg
@@ -207,7 +226,7 @@ class Site:
             proc = subprocess.Popen(
                 [*cmd, "_storm_asgi:application"],
                 cwd=HERE,
-                env=self.env,
+                env={**self.env, **self.server_env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -923,6 +942,11 @@ def summary(storms, hold):
         print(f"  {text:52} target {target:14} {'met' if passed else 'MISSED'}")
 
 
+def threads_suffix(threads, sep="-"):
+    """Room name and label suffix of a run with DB_THREADS ``threads`` (None: none)."""
+    return "" if threads is None else f"{sep}t{threads}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -952,7 +976,15 @@ def main(argv=None):
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
     )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--db-threads",
+        help='comma-separated ELEARNING_CHAT["DB_THREADS"] values: each chat storm once per value (0: the old way)',
+    )
     args = parser.parse_args(argv)
+    try:
+        thread_counts = [int(v) for v in args.db_threads.split(",")] if args.db_threads else [None]
+    except ValueError:
+        parser.error("--db-threads takes integers, e.g. 0,4")
     if args.quick:
         args.storm, args.hold_sockets, args.rooms, args.hold_seconds, args.settle = "200", 300, 10, 5.0, 3.0
         args.idle = 2.0
@@ -962,7 +994,13 @@ def main(argv=None):
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("DATABASE_URL must point to a PostgreSQL server")
     nofile = raise_nofile()
-    storm_rooms = [f"storm-{n}-{c}" for n in sizes for c in cases if c != "bare"]
+    storm_rooms = [
+        f"storm-{n}-{c}{threads_suffix(t)}"
+        for n in sizes
+        for c in cases
+        if c != "bare"
+        for t in thread_counts
+    ]
     hold_rooms = [f"hold-{i:03d}" for i in range(args.rooms)]
     users = max([*sizes, args.hold_sockets if "hold" not in skip else 0, 20]) + 1
     print(
@@ -995,17 +1033,26 @@ def main(argv=None):
                         urls, pids, _ = site.bares(hist_file)
                         warm_up(urls, "/", None)
                         row = run_storm("bare websockets", urls, pids, None, "/", [None] * n, args)
-                    else:
+                        site.stop_servers()
+                        storms.append(row)
+                        print_storm_row(row)
+                        time.sleep(1.0)
+                        continue
+                    for threads in thread_counts:  # each on fresh servers and a room of its own
+                        site.use_db_threads(threads)
                         urls, pids, ports = site.daphnes()
-                        path = f"/ws/chat/storm-{n}-{case}/"
+                        path = f"/ws/chat/storm-{n}-{case}{threads_suffix(threads)}/"
                         history_frame = warm_up(urls, path, solo)
                         cookies = [solo] * n if case == "one" else keys[:n]
                         label = "chat, one user" if case == "one" else "chat, distinct users"
-                        row = run_storm(label, urls, pids, ports, path, cookies, args)
-                    site.stop_servers()
-                    storms.append(row)
-                    print_storm_row(row)
-                    time.sleep(1.0)
+                        row = run_storm(
+                            label + threads_suffix(threads, " "), urls, pids, ports, path, cookies, args
+                        )
+                        site.stop_servers()
+                        site.use_db_threads(None)
+                        storms.append(row)
+                        print_storm_row(row)
+                        time.sleep(1.0)
         if "hold" not in skip:
             hold = run_hold(site, keys, hold_rooms, args)
             print_hold(hold)

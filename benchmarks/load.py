@@ -3,6 +3,7 @@
     python benchmarks/load.py                        # 60 s, 200 sockets, 20 HTTP users
     python benchmarks/load.py --split                # also: one HTTP and one WebSocket process
     python benchmarks/load.py --seconds 5 --rooms 2 --per-room 2 --http-users 2   # smoke
+    python benchmarks/load.py --seconds 20 --db-threads 0,4   # the chat's database pool: off, on
 
 One invocation creates a throw-away PostgreSQL database on the server of ``--database-url``
 (dropped afterwards) and uses the Redis database ``--redis-url`` (flushed before and after),
@@ -21,7 +22,12 @@ pages and API endpoints back to back (no think time) for ``--seconds``. Printed:
 errors (HTTP 5xx, close code 1011, refused handshakes), lost chat messages (every message
 must reach every socket of its room), chat latency p50/p99 (send to receipt, one
 machine-wide monotonic clock), HTTP p50/p99 and requests/s, the servers' RSS before,
-during and after the clients leave. Not a test: it never fails on the figures; it exits
+during and after the clients leave.
+
+``--db-threads 0,4`` runs each mode once per value of ``ELEARNING_CHAT["DB_THREADS"]``
+(0: the chat's database calls on asgiref's one thread of thread-sensitive calls; N: on the
+chat's own pool of N threads) through ``db_threads_settings``, which also measures how long
+calls wait for their thread (p50/p99 per pool, printed) and prints the ratios side by side. Not a test: it never fails on the figures; it exits
 non-zero only when the run itself broke. Loopback only, bounded in time.
 """
 
@@ -104,7 +110,7 @@ class DemoSite(Site):
                 [sys.executable, "-m", "daphne", *DAPHNE_FLAGS, "-b", "127.0.0.1", "-p", str(port)]
                 + ["example_project.asgi:application"],
                 cwd=PROJECT,
-                env=self.env,
+                env={**self.env, **self.server_env},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -123,7 +129,14 @@ async def chat_clients(plan, start_at, stop_at, drain, out):
     """The sockets of ``plan`` (``[(port, room, session, sends)]``): connect, wait for
     ``start_at``, send until ``stop_at`` (senders), receive until ``stop_at + drain``."""
     report = SimpleNamespace(
-        errors=[], closes_1011=0, latencies=[], sent={}, received={}, refused=0, connected=0, refused_messages={}
+        errors=[],
+        closes_1011=0,
+        latencies=[],
+        sent={},
+        received={},
+        refused=0,
+        connected=0,
+        refused_messages={},
     )
 
     async def socket(index, port, room, session, sends, rate):
@@ -239,9 +252,20 @@ def http_process(users, start_at, stop_at, out):
 # One mode ---------------------------------------------------------------------------
 
 
-def run_mode(mode, site, rooms, sessions, course_ids, args):
+def read_waits(waits_dir):
+    """Waits for a thread (ms) of every server, by pool: {kind: [p50, p99, calls]}."""
+    waits = {}
+    for path in Path(waits_dir).glob("waits-*.json"):
+        for kind, values in json.loads(path.read_text()).items():
+            waits.setdefault(kind, []).extend(values)
+    return {kind: [pct(v, 0.5) * 1000, pct(v, 0.99) * 1000, len(v)] for kind, v in waits.items() if v}
+
+
+def run_mode(mode, site, rooms, sessions, course_ids, args, db_threads=None):
     """Start the mode's servers, run the clients, return the figures."""
     site.stop_servers()
+    waits_dir = Path(tempfile.mkdtemp(dir=site.tmp, prefix="waits-"))
+    site.use_db_threads(db_threads, waits_dir)
     if mode == "shared":
         ports, pids = site.demo_daphnes(2)
         ws_ports, http_ports = ports, ports
@@ -286,11 +310,14 @@ def run_mode(mode, site, rooms, sessions, course_ids, args):
         c.join(timeout=30)
     time.sleep(args.settle)
     rss_after = rss_kb(pids)
+    waits = read_waits(waits_dir) if db_threads is not None else {}
     chat = next(r for r in results if "connected" in r)
     web = next(r for r in results if "5xx" in r)
     site.stop_servers()
     return {
-        "mode": mode,
+        "mode": mode if db_threads is None else f"{mode}/t{db_threads}",
+        "db_threads": db_threads,
+        "waits": waits,
         "sockets": len(plan),
         "connected": chat["connected"],
         "refused": chat["refused"],
@@ -335,10 +362,33 @@ def print_report(rows, out=sys.stdout):
     print(f"{'':36}" + "".join(f"{r['mode']:>12}" for r in rows), file=out)
     for label, key, fmt in fields:
         print(f"{label:36}" + "".join(f"{fmt.format(r[key]):>12}" for r in rows), file=out)
+    kinds = sorted({kind for r in rows for kind in r.get("waits", {})})
+    for kind in kinds:
+        for i, label in enumerate(("p50", "p99")):
+            name = f"wait for a {kind} thread {label} ms"
+            print(
+                f"{name:36}"
+                + "".join(
+                    f"{r['waits'].get(kind, ['-', '-'])[i]:>12.1f}" if kind in r["waits"] else f"{'-':>12}"
+                    for r in rows
+                ),
+                file=out,
+            )
     for r in rows:
         if r["http_errors"] or r["chat_errors"]:
             print(f"{r['mode']}: http {r['http_errors']} chat {r['chat_errors']}", file=out)
-    if len(rows) == 2:
+    by_threads = [r for r in rows if r.get("db_threads") is not None]
+    for r in by_threads:
+        base = next(b for b in by_threads if b["mode"].split("/")[0] == r["mode"].split("/")[0])
+        if r is not base:
+            print(
+                f"{r['mode']} / {base['mode']}: chat p50 {r['chat_p50'] / base['chat_p50']:.2f}x, "
+                f"chat p99 {r['chat_p99'] / base['chat_p99']:.2f}x, "
+                f"HTTP p50 {r['http_p50'] / base['http_p50']:.2f}x, "
+                f"HTTP requests/s {r['http_rps'] / base['http_rps']:.2f}x",
+                file=out,
+            )
+    if len(rows) == 2 and not by_threads:
         shared, split = rows
         print(
             f"split / shared: chat p99 {split['chat_p99'] / shared['chat_p99']:.2f}x, "
@@ -366,7 +416,15 @@ def main(argv=None):
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="flushed before and after")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--db-threads",
+        help='comma-separated ELEARNING_CHAT["DB_THREADS"] values, each mode run once per value (0: the old way)',
+    )
     args = parser.parse_args(argv)
+    try:
+        thread_counts = [int(v) for v in args.db_threads.split(",")] if args.db_threads else [None]
+    except ValueError:
+        parser.error("--db-threads takes integers, e.g. 0,4")
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must name a PostgreSQL server")
     raise_nofile()
@@ -382,7 +440,8 @@ def main(argv=None):
             f"{sockets} sockets in {args.rooms} rooms, {args.http_users} HTTP users, {args.seconds:g} s; {load_text()}"
         )
         for mode in ("shared", "split") if args.split else ("shared",):
-            rows.append(run_mode(mode, site, rooms, sessions, course_ids, args))
+            for threads in thread_counts:
+                rows.append(run_mode(mode, site, rooms, sessions, course_ids, args, threads))
         print_report(rows)
         print(load_text())
         if args.json:
