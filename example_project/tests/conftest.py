@@ -18,10 +18,24 @@ from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import pytest
+from channels.testing import WebsocketCommunicator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from chromium import CHROMIUM_ARGS, chromium_path  # noqa: E402
+
+# WebsocketCommunicator.disconnect() waits 1 s for the consumer by default, then cancels it
+# and returns while its (shielded) clean-up may still run: on a busy machine, a test that
+# then checks what the clean-up did (group left, presence row deleted) would race it. Wait
+# as long as it takes, within a generous bound.
+_communicator_disconnect = WebsocketCommunicator.disconnect
+
+
+async def _patient_disconnect(self, code=1000, timeout=30):
+    return await _communicator_disconnect(self, code, timeout)
+
+
+WebsocketCommunicator.disconnect = _patient_disconnect
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", PROJECT_DIR.parent / "artifacts"))

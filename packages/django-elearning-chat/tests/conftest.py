@@ -2,6 +2,20 @@ import os
 
 import pytest
 from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+
+# WebsocketCommunicator.disconnect() waits 1 s for the consumer by default, then cancels it
+# and returns while its (shielded) clean-up may still run: on a busy machine, a test that
+# then checks what the clean-up did (group left, presence row deleted) would race it. Wait
+# as long as it takes, within a generous bound.
+_communicator_disconnect = WebsocketCommunicator.disconnect
+
+
+async def _patient_disconnect(self, code=1000, timeout=30):
+    return await _communicator_disconnect(self, code, timeout)
+
+
+WebsocketCommunicator.disconnect = _patient_disconnect
 
 PASSWORD = "pw-123456789"
 

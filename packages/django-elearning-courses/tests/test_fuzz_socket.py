@@ -67,6 +67,9 @@ async def answers_until_probe(comm, probe):
 
 async def test_fuzz_notification_socket(monkeypatch):
     rng = random.Random(SEED)
+    # The in-memory layer lives as long as the process: groups named after the user ids of
+    # earlier tests (ids are reused) may still list their sockets' channels.
+    await get_channel_layer().flush()
     user = await database_sync_to_async(get_user_model().objects.create_user)(
         username="fuzz", password="x-Pass-123456", role="student"
     )

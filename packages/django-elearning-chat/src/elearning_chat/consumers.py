@@ -7,6 +7,7 @@ import time
 import uuid
 
 from channels.consumer import AsyncConsumer, get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
@@ -191,6 +192,13 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def websocket_disconnect(self, message):
+        # Channels' own then awaits aclose_old_connections() on the thread-sensitive thread,
+        # which page views may hold for a long time: this consumer joins no group of its own
+        # and uses the database only through db_call, so it ends without that hop.
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
 
     async def connect(self):
         self.room_slug = self.scope["url_route"]["kwargs"]["room"]
