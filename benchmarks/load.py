@@ -8,8 +8,9 @@
 One invocation creates a throw-away PostgreSQL database on the server of ``--database-url``
 (dropped afterwards) and uses the Redis database ``--redis-url`` (flushed before and after),
 seeds users, sessions, rooms and courses (``chat_storm.Site``), then runs each mode on fresh
-Daphne processes of the demo site (``example_project.asgi``, DEBUG on, on free 127.0.0.1
-ports):
+Daphne processes of the demo site (``example_project.asgi`` with its production settings,
+``DJANGO_DEBUG=0`` and collected static files; ``--debug`` for DEBUG on), on free 127.0.0.1
+ports:
 
 * **shared**: two processes, each serving pages, API and sockets (sockets and HTTP users
   spread over both);
@@ -22,7 +23,10 @@ pages and API endpoints back to back (no think time) for ``--seconds``. Printed:
 errors (HTTP 5xx, close code 1011, refused handshakes), lost chat messages (every message
 must reach every socket of its room), chat latency p50/p99 (send to receipt, one
 machine-wide monotonic clock), HTTP p50/p99 and requests/s, the servers' RSS before,
-during and after the clients leave.
+during and after the clients leave. The clients come ``--rounds`` times (2 by default) to the
+same servers: latencies are the last round's (warm servers), errors and losses add up, and
+the RSS after each round tells growth that stops (warm-up: caches, the allocator's high-water
+mark) from growth per round (a leak).
 
 ``--db-threads 0,4`` runs each mode once per value of ``ELEARNING_CHAT["DB_THREADS"]``
 (0: the chat's database calls on asgiref's one thread of thread-sensitive calls; N: on the
@@ -37,6 +41,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -84,10 +89,27 @@ class DemoSite(Site):
 
     def __init__(self, args, tmp):
         super().__init__(args, tmp)
-        self.env.update(DJANGO_SETTINGS_MODULE="example_project.settings", DJANGO_DEBUG="1")
+        self.env.update(DJANGO_SETTINGS_MODULE="example_project.settings")
+        if args.debug:
+            self.env["DJANGO_DEBUG"] = "1"
+        else:
+            # Production settings (the demo's DJANGO_DEBUG=0): with DEBUG on, Django keeps the
+            # last 9,000 queries of every database connection, which reads as memory kept.
+            self.env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
         self.env["PYTHONPATH"] = os.pathsep.join(
             [str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])]
         )
+
+    def collect_static(self):
+        """Production settings serve hashed static files from STATIC_ROOT: collect them."""
+        if self.env.get("DJANGO_DEBUG") == "0":
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                cwd=PROJECT,
+                env=self.env,
+                check=True,
+                capture_output=True,
+            )
 
     def seed_courses(self):
         out = subprocess.run(
@@ -294,41 +316,47 @@ def run_mode(mode, site, rooms, sessions, course_ids, args, db_threads=None):
     ]
 
     connect_time = 5 + len(plan) * CONNECT_SPACING  # the sockets join before the clock starts
-    start_at = time.monotonic() + connect_time
-    stop_at = start_at + args.seconds
-    out = multiprocessing.Queue()
-    clients = [
-        multiprocessing.Process(target=chat_process, args=(plan, start_at, stop_at, args.drain, out)),
-        multiprocessing.Process(target=http_process, args=(users, start_at, stop_at, out)),
-    ]
-    for c in clients:
-        c.start()
-    time.sleep(max(0, start_at + args.seconds / 2 - time.monotonic()))
-    rss_during = rss_kb(pids)
-    results = [out.get(timeout=args.seconds + args.drain + connect_time + 120) for _ in clients]
-    for c in clients:
-        c.join(timeout=30)
-    time.sleep(args.settle)
-    rss_after = rss_kb(pids)
+    rounds, rss_after_each = [], []
+    for _ in range(args.rounds):  # the same clients again on the same servers
+        start_at = time.monotonic() + connect_time
+        stop_at = start_at + args.seconds
+        out = multiprocessing.Queue()
+        clients = [
+            multiprocessing.Process(target=chat_process, args=(plan, start_at, stop_at, args.drain, out)),
+            multiprocessing.Process(target=http_process, args=(users, start_at, stop_at, out)),
+        ]
+        for c in clients:
+            c.start()
+        time.sleep(max(0, start_at + args.seconds / 2 - time.monotonic()))
+        rss_during = rss_kb(pids)
+        results = [out.get(timeout=args.seconds + args.drain + connect_time + 120) for _ in clients]
+        for c in clients:
+            c.join(timeout=30)
+        time.sleep(args.settle)
+        rss_after_each.append(rss_kb(pids))
+        rounds.append((next(r for r in results if "connected" in r), next(r for r in results if "5xx" in r)))
+    rss_after = rss_after_each[-1]
     waits = read_waits(waits_dir) if db_threads is not None else {}
-    chat = next(r for r in results if "connected" in r)
-    web = next(r for r in results if "5xx" in r)
+    chat, web = rounds[-1]  # latencies of the last round: the servers are warm
+    earlier_chat = [c for c, _ in rounds[:-1]]
+    earlier_web = [w for _, w in rounds[:-1]]
     site.stop_servers()
     return {
         "mode": mode if db_threads is None else f"{mode}/t{db_threads}",
         "db_threads": db_threads,
         "waits": waits,
         "sockets": len(plan),
+        "rounds": args.rounds,
         "connected": chat["connected"],
-        "refused": chat["refused"],
-        "closes_1011": chat["closes_1011"],
-        "sent": chat["sent"],
-        "lost": chat["lost"],
-        "rate_limited": chat["rate_limited"],
+        "refused": chat["refused"] + sum(c["refused"] for c in earlier_chat),
+        "closes_1011": chat["closes_1011"] + sum(c["closes_1011"] for c in earlier_chat),
+        "sent": chat["sent"] + sum(c["sent"] for c in earlier_chat),
+        "lost": chat["lost"] + sum(c["lost"] for c in earlier_chat),
+        "rate_limited": chat["rate_limited"] + sum(c["rate_limited"] for c in earlier_chat),
         "chat_p50": pct(chat["latencies"], 0.5) * 1000,
         "chat_p99": pct(chat["latencies"], 0.99) * 1000,
         "http_requests": len(web["latencies"]),
-        "http_5xx": web["5xx"],
+        "http_5xx": web["5xx"] + sum(w["5xx"] for w in earlier_web),
         "http_4xx": web["4xx"],
         "http_errors": web["errors"],
         "chat_errors": chat["errors"],
@@ -338,7 +366,9 @@ def run_mode(mode, site, rooms, sessions, course_ids, args, db_threads=None):
         "rss_before_mb": rss_before / 1024,
         "rss_during_mb": rss_during / 1024,
         "rss_after_mb": rss_after / 1024,
-        "server_errors": web["5xx"] + chat["closes_1011"] + chat["refused"],
+        "rss_after_first_mb": rss_after_each[0] / 1024,
+        "server_errors": sum(w["5xx"] for _, w in rounds)
+        + sum(c["closes_1011"] + c["refused"] for c, _ in rounds),
     }
 
 
@@ -357,7 +387,8 @@ def print_report(rows, out=sys.stdout):
         ("HTTP requests/s", "http_rps", "{:.1f}"),
         ("RSS before MB", "rss_before_mb", "{:.0f}"),
         ("RSS during MB", "rss_during_mb", "{:.0f}"),
-        ("RSS after MB", "rss_after_mb", "{:.0f}"),
+        ("RSS after the first round MB", "rss_after_first_mb", "{:.0f}"),
+        ("RSS after the last round MB", "rss_after_mb", "{:.0f}"),
     )
     print(f"{'':36}" + "".join(f"{r['mode']:>12}" for r in rows), file=out)
     for label, key, fmt in fields:
@@ -410,6 +441,13 @@ def main(argv=None):
     parser.add_argument("--drain", type=float, default=3, help="seconds of receiving after the last send")
     parser.add_argument("--settle", type=float, default=5, help="seconds after the clients left, for RSS")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="client rounds per mode on the same servers (RSS after each: warm-up or growth?)",
+    )
+    parser.add_argument("--debug", action="store_true", help="run the servers with DJANGO_DEBUG=1")
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="a PostgreSQL server (a database is created there and dropped)",
@@ -425,6 +463,8 @@ def main(argv=None):
         thread_counts = [int(v) for v in args.db_threads.split(",")] if args.db_threads else [None]
     except ValueError:
         parser.error("--db-threads takes integers, e.g. 0,4")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must name a PostgreSQL server")
     raise_nofile()
@@ -436,6 +476,7 @@ def main(argv=None):
         rooms = [f"load-{i:02d}" for i in range(args.rooms)]
         sessions = site.create(users=sockets + args.http_users, rooms=rooms, history=5)
         course_ids = site.seed_courses()
+        site.collect_static()
         print(
             f"{sockets} sockets in {args.rooms} rooms, {args.http_users} HTTP users, {args.seconds:g} s; {load_text()}"
         )

@@ -26,7 +26,7 @@ def test_load_script_runs_clean(tmp_path):
     out = tmp_path / "load.json"
     run = subprocess.run(
         [sys.executable, "load.py", "--seconds", "3", "--rooms", "2", "--per-room", "2", "--http-users", "2"]
-        + ["--settle", "0.5", "--drain", "2", "--split", "--json", str(out)]
+        + ["--settle", "0.5", "--drain", "2", "--split", "--rounds", "2", "--json", str(out)]
         + ["--database-url", database_url, "--redis-url", os.environ["REDIS_URL"]],
         cwd=BENCHMARKS,
         capture_output=True,
@@ -37,6 +37,7 @@ def test_load_script_runs_clean(tmp_path):
     rows = json.loads(out.read_text())
     assert [r["mode"] for r in rows] == ["shared", "split"]
     for row in rows:
+        assert row["rounds"] == 2 and row["rss_after_first_mb"] > 0, row
         assert row["connected"] == 4, row
         assert row["server_errors"] == 0, row
         assert row["sent"] > 0 and row["lost"] == 0, row
