@@ -67,3 +67,26 @@ def test_check_reports_a_missing_user_model_instead_of_crashing():
     assert "elearning_users.E004" in result.stderr, result.stderr[-3000:]
     assert "Traceback" not in result.stderr and "FieldError" not in result.stderr
     assert result.returncode == 1
+
+
+def test_check_warns_instead_of_crashing_when_axes_is_not_wired():
+    """django-axes importable but not in INSTALLED_APPS: importing its backend would raise
+    RuntimeError (its models); ``check`` names what to add (W004) and passes."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--settings", "tests.settings_noaxes"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": "."},
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert "elearning_users.W004" in output, output[-3000:]
+    assert "Traceback" not in output
+    assert result.returncode == 0
+

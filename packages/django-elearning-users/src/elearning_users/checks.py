@@ -276,17 +276,22 @@ def login_throttle_warnings():
     missing = []
     if not apps.is_installed("axes"):
         missing.append("'axes' in INSTALLED_APPS")
+    axes_backend = None
     backends = []
-    for path in getattr(settings, "AUTHENTICATION_BACKENDS", []):
+    # axes' backend imports its models, which raise RuntimeError outside INSTALLED_APPS.
+    if apps.is_installed("axes"):
         try:
-            backends.append(import_string(path))
+            axes_backend = import_string(AXES_BACKEND)
         except ImportError:
-            continue
-    try:
-        axes_backend = import_string(AXES_BACKEND)
-    except ImportError:
-        axes_backend = None
-    if axes_backend is None or not any(issubclass(b, axes_backend) for b in backends):
+            pass
+        for path in getattr(settings, "AUTHENTICATION_BACKENDS", []):
+            try:
+                backends.append(import_string(path))
+            except ImportError:
+                continue
+    if axes_backend is None or not any(
+        isinstance(b, type) and issubclass(b, axes_backend) for b in backends
+    ):
         missing.append(f"'{AXES_BACKEND}' first in AUTHENTICATION_BACKENDS")
     if not any(str(m).startswith("axes.middleware.") for m in settings.MIDDLEWARE):
         missing.append(f"'{AXES_MIDDLEWARE}' at the end of MIDDLEWARE")
