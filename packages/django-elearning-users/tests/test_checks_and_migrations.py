@@ -89,4 +89,3 @@ def test_check_warns_instead_of_crashing_when_axes_is_not_wired():
     assert "elearning_users.W004" in output, output[-3000:]
     assert "Traceback" not in output
     assert result.returncode == 0
-

@@ -289,9 +289,7 @@ def login_throttle_warnings():
                 backends.append(import_string(path))
             except ImportError:
                 continue
-    if axes_backend is None or not any(
-        isinstance(b, type) and issubclass(b, axes_backend) for b in backends
-    ):
+    if axes_backend is None or not any(isinstance(b, type) and issubclass(b, axes_backend) for b in backends):
         missing.append(f"'{AXES_BACKEND}' first in AUTHENTICATION_BACKENDS")
     if not any(str(m).startswith("axes.middleware.") for m in settings.MIDDLEWARE):
         missing.append(f"'{AXES_MIDDLEWARE}' at the end of MIDDLEWARE")
