@@ -29,7 +29,9 @@ import schemathesis
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.base import ContentFile
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
@@ -102,10 +104,19 @@ def seeded(db, settings):
 @pytest.fixture
 def api_schema(seeded, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-    # The token comes from TokenAuth below, not from generated Authorization/Cookie values.
-    schema.config.generation.update(with_security_parameters=False)
-    return schema
+    # Requests go to the WSGI handler itself (the schema's too), not through Django's test
+    # client, which keeps close_old_connections off the request signals: on PostgreSQL it
+    # would close the connection of the test's transaction (autocommit is off in it).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+        # The token comes from TokenAuth below, not from generated Authorization/Cookie values.
+        schema.config.generation.update(with_security_parameters=False)
+        yield schema
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 class TokenAuth:
