@@ -42,6 +42,8 @@ DEFAULTS = {
     "MATERIAL_STORAGE": "elearning_materials",
     # Folder, inside the material storage, that materials are stored in.
     "MATERIAL_UPLOAD_DIR": "elearning_courses/materials",
+    # Folder, inside the site's default storage, that course cover images are stored in.
+    "COVER_UPLOAD_DIR": "elearning_courses/covers",
     # Courses per page in the catalog (pages and API use the site's page size).
     "CATALOG_PAGE_SIZE": 12,
     # Notifications per page on the notifications page.

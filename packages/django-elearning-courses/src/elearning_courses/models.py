@@ -1,4 +1,5 @@
-"""Courses, enrollments, private materials, feedback, blocks and notifications.
+"""Courses and their content (modules, lessons, announcements), enrollments and
+progress, private materials, feedback, blocks and notifications.
 
 The rules that involve several rows live elsewhere: only teachers own courses in
 :mod:`elearning_courses.services`, and a blocked student is not enrolled because the
@@ -14,11 +15,32 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from .covers import cover_upload_to
 from .materials import material_upload_to
 from .storage import material_storage
 
 #: Longest course description, in characters (forms and the API refuse longer ones).
 DESCRIPTION_MAX_LENGTH = 10_000
+#: Longest Markdown text of a lesson, in characters.
+LESSON_TEXT_MAX_LENGTH = 100_000
+#: Longest module description and announcement text, in characters.
+MODULE_DESCRIPTION_MAX_LENGTH = 2_000
+ANNOUNCEMENT_MAX_LENGTH = 5_000
+
+
+class Subject(models.Model):
+    """What a course is about, managed in the admin; the catalog filters by it."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
 
 
 class CourseQuerySet(models.QuerySet):
@@ -59,6 +81,29 @@ class CourseQuerySet(models.QuerySet):
             return self
         return self.filter(models.Q(title__icontains=text) | models.Q(description__icontains=text))
 
+    def published(self):
+        return self.filter(is_published=True)
+
+    def visible_to(self, user):
+        """Published courses, plus the drafts ``user`` teaches (all of them for staff)."""
+        if user is not None and user.is_authenticated:
+            if user.is_staff:
+                return self
+            return self.filter(models.Q(is_published=True) | models.Q(teacher=user))
+        return self.published()
+
+
+class ModuleQuerySet(models.QuerySet):
+    def published(self):
+        """Modules students see: the module and its course are published."""
+        return self.filter(is_published=True, course__is_published=True)
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self):
+        """Lessons students see: the lesson, its module and its course are published."""
+        return self.filter(is_published=True, module__is_published=True, course__is_published=True)
+
 
 class Course(models.Model):
     title = models.CharField(_("title"), max_length=200)
@@ -68,6 +113,20 @@ class Course(models.Model):
         on_delete=models.CASCADE,
         related_name="elearning_courses_taught",
         verbose_name=_("teacher"),
+    )
+    subject = models.ForeignKey(
+        Subject,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="courses",
+        verbose_name=_("subject"),
+    )
+    cover = models.ImageField(_("cover image"), upload_to=cover_upload_to, blank=True, max_length=255)
+    is_published = models.BooleanField(
+        _("published"),
+        default=True,
+        help_text=_("A draft is seen only by its teacher and staff."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -111,6 +170,16 @@ class Enrollment(models.Model):
         Course, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("course")
     )
     created_at = models.DateTimeField(_("enrolled"), auto_now_add=True)
+    #: The lesson the student opened last ("continue where you left off").
+    last_lesson = models.ForeignKey(
+        "Lesson",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last lesson"),
+    )
+    last_visited_at = models.DateTimeField(_("last visit"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("enrollment")
@@ -154,6 +223,178 @@ class CourseMaterial(models.Model):
             return reverse("elearning_courses:material_download", args=[self.course_id, self.pk])
         except NoReverseMatch:
             return ""
+
+
+class Module(models.Model):
+    """An ordered part of a course; it holds ordered lessons."""
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="modules", verbose_name=_("course")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=MODULE_DESCRIPTION_MAX_LENGTH)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_published = models.BooleanField(
+        _("published"), default=True, help_text=_("A draft is seen only by its teacher and staff.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ModuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["course", "position"], name="elearning_module_order_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(title=""), name="elearning_courses_module_title_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Lesson(models.Model):
+    """An ordered part of a module with content of one :class:`Kind`.
+
+    * ``text``: ``text`` is Markdown, rendered and sanitized on display;
+    * ``video``, ``image``, ``file``: the upload is a :class:`CourseMaterial` (private
+      storage, access-checked download) in ``material``; ``text`` is optional notes;
+    * ``embed``: ``url`` is a video page of an allow-listed provider, shown in a
+      sandboxed frame;
+    * ``link``: ``url`` is any http(s) address.
+
+    ``course`` repeats ``module.course`` (kept equal by :meth:`save`) so that per-course
+    counts need no join.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        VIDEO = "video", _("Video")
+        EMBED = "embed", _("Embedded video")
+        IMAGE = "image", _("Image")
+        FILE = "file", _("File")
+        LINK = "link", _("Link")
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("course")
+    )
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, related_name="lessons", verbose_name=_("module")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.TEXT)
+    text = models.TextField(_("text"), blank=True, max_length=LESSON_TEXT_MAX_LENGTH)
+    url = models.URLField(_("address"), blank=True, max_length=500)
+    material = models.OneToOneField(
+        "CourseMaterial",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="lesson",
+        verbose_name=_("uploaded file"),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_published = models.BooleanField(
+        _("published"), default=True, help_text=_("A draft is seen only by its teacher and staff.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["module", "position"], name="elearning_lesson_order_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(title=""), name="elearning_courses_lesson_title_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.module_id is not None:
+            self.course_id = self.module.course_id
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("elearning_courses:lesson_detail", args=[self.course_id, self.pk])
+
+
+class LessonCompletion(models.Model):
+    """A student marked a lesson complete. Kept when the student leaves or is blocked
+    (hidden then); deleted with the lesson, so percentages stay right."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="elearning_lesson_completions",
+        verbose_name=_("student"),
+    )
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, related_name="completions", verbose_name=_("lesson")
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lesson_completions", verbose_name=_("course")
+    )
+    completed_at = models.DateTimeField(_("completed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lesson completion")
+        verbose_name_plural = _("lesson completions")
+        ordering = ["-completed_at", "-id"]
+        indexes = [models.Index(fields=["course", "student"], name="elearning_completion_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "lesson"], name="elearning_courses_completion_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.student} ✓ {self.lesson}"
+
+    def save(self, *args, **kwargs):
+        if self.lesson_id is not None:
+            self.course_id = self.lesson.course_id
+        super().save(*args, **kwargs)
+
+
+class Announcement(models.Model):
+    """A message from the teacher to a course's class, shown on the course page."""
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("course")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True, max_length=ANNOUNCEMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["course", "-created_at"], name="elearning_announcement_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(title=""), name="elearning_courses_announcement_title_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
 
 
 class Feedback(models.Model):
@@ -223,6 +464,8 @@ class Notification(models.Model):
         MATERIAL = "material", _("New material")
         BLOCKED = "blocked", _("Blocked")
         UNBLOCKED = "unblocked", _("Unblocked")
+        LESSON = "lesson", _("New lessons")
+        ANNOUNCEMENT = "announcement", _("Announcement")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -41,6 +41,34 @@ def is_blocked(user, course):
     return CourseBlock.objects.filter(student=user, course=course).exists()
 
 
+def is_staff(user):
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def can_view_course(user, course):
+    """Published courses are public; a draft is seen by its teacher and staff only."""
+    return course.is_published or is_owner(user, course) or is_staff(user)
+
+
+def can_view_drafts(user, course):
+    """Who sees draft modules and lessons of ``course``: its teacher and staff."""
+    return is_owner(user, course) or is_staff(user)
+
+
+def can_view_lesson(user, lesson, *, access=None):
+    """May ``user`` open ``lesson`` and read its content?
+
+    The teacher and staff, drafts included; enrolled (never blocked) students when the
+    lesson, its module and its course are published. ``access`` is the user's
+    :class:`CourseAccess` to the lesson's course when the caller has it already.
+    """
+    course = lesson.course
+    if can_view_drafts(user, course):
+        return True
+    enrolled = access.is_enrolled if access is not None else is_enrolled(user, course)
+    return enrolled and course.is_published and lesson.is_published and lesson.module.is_published
+
+
 def can_create_course(user):
     """Only teachers create courses."""
     return is_teacher(user)

@@ -45,6 +45,78 @@ urlpatterns = [
         forbidden_page(views.UnblockView.as_view()),
         name="unblock",
     ),
+    # Modules and lessons (views/lessons.py)
+    path("courses/<int:pk>/content/", forbidden_page(views.lessons.course_content), name="course_content"),
+    path(
+        "courses/<int:pk>/content/reorder/",
+        forbidden_page(views.lessons.content_reorder),
+        name="content_reorder",
+    ),
+    path("courses/<int:pk>/modules/new/", forbidden_page(views.lessons.module_create), name="module_create"),
+    path(
+        "courses/<int:pk>/modules/<int:module_pk>/edit/",
+        forbidden_page(views.lessons.module_update),
+        name="module_update",
+    ),
+    path(
+        "courses/<int:pk>/modules/<int:module_pk>/delete/",
+        forbidden_page(views.lessons.module_delete),
+        name="module_delete",
+    ),
+    path(
+        "courses/<int:pk>/modules/<int:module_pk>/move/",
+        forbidden_page(views.lessons.module_move),
+        name="module_move",
+    ),
+    path(
+        "courses/<int:pk>/modules/<int:module_pk>/lessons/new/",
+        forbidden_page(views.lessons.lesson_create),
+        name="lesson_create",
+    ),
+    path(
+        "courses/<int:pk>/lessons/<int:lesson_pk>/",
+        forbidden_page(views.lessons.lesson_detail),
+        name="lesson_detail",
+    ),
+    path(
+        "courses/<int:pk>/lessons/<int:lesson_pk>/edit/",
+        forbidden_page(views.lessons.lesson_update),
+        name="lesson_update",
+    ),
+    path(
+        "courses/<int:pk>/lessons/<int:lesson_pk>/delete/",
+        forbidden_page(views.lessons.lesson_delete),
+        name="lesson_delete",
+    ),
+    path(
+        "courses/<int:pk>/lessons/<int:lesson_pk>/move/",
+        forbidden_page(views.lessons.lesson_move),
+        name="lesson_move",
+    ),
+    path(
+        "courses/<int:pk>/lessons/<int:lesson_pk>/media/",
+        forbidden_page(views.lessons.lesson_media),
+        name="lesson_media",
+    ),
+    # Progress (views/progress.py)
+    path(
+        "courses/<int:pk>/lessons/<int:lesson_pk>/complete/",
+        forbidden_page(views.progress.lesson_complete),
+        name="lesson_complete",
+    ),
+    path("courses/<int:pk>/progress/", forbidden_page(views.progress.progress_table), name="progress"),
+    path("courses/<int:pk>/progress.csv", forbidden_page(views.progress.progress_csv), name="progress_csv"),
+    # Announcements (views/announcements.py)
+    path(
+        "courses/<int:pk>/announcements/new/",
+        forbidden_page(views.announcements.announcement_create),
+        name="announcement_create",
+    ),
+    path(
+        "courses/<int:pk>/announcements/<int:announcement_pk>/delete/",
+        forbidden_page(views.announcements.announcement_delete),
+        name="announcement_delete",
+    ),
     path("notifications/", views.NotificationListView.as_view(), name="notification_list"),
     path("notifications/read-all/", views.NotificationReadAllView.as_view(), name="notification_read_all"),
     path("notifications/<int:pk>/", views.NotificationOpenView.as_view(), name="notification_open"),

@@ -5,6 +5,7 @@ see or do what; changes go through :mod:`elearning_courses.services`, which the
 REST API uses as well, so the rules are the same everywhere.
 """
 
+from . import announcements, lessons, progress
 from .catalog import CatalogView, MyCoursesView
 from .courses import CourseCreateView, CourseDeleteView, CourseDetailView, CourseUpdateView, FeedbackView
 from .enrollment import enroll, unenroll
@@ -18,6 +19,9 @@ from .notifications import (
 from .students import BlockedListView, BlockView, StudentListView, UnblockView
 
 __all__ = [
+    "announcements",
+    "lessons",
+    "progress",
     "CatalogView",
     "MyCoursesView",
     "CourseCreateView",

@@ -10,7 +10,7 @@ from django.views.generic.edit import FormView
 
 from elearning_users.mixins import TeacherRequiredMixin
 
-from .. import rules, services
+from .. import announcements, progress, rules, services
 from ..forms import CourseForm, FeedbackForm
 from ..models import Course, CourseBlock, CourseMaterial, Feedback
 from .mixins import CoursePageMixin, OwnedCourseMixin, get_course
@@ -60,6 +60,9 @@ class CourseDetailView(CoursePageMixin, TemplateView):
             if access["is_blocked"]
             else None,
         )
+        access_obj = rules.CourseAccess(**access)
+        kwargs.update(progress.course_page_context(user, course, access_obj))
+        kwargs.update(announcements.course_page_context(user, course, access_obj))
         return super().get_context_data(**kwargs)
 
 
