@@ -44,26 +44,59 @@ def _require_owner(teacher, course):
         raise CourseActionDenied(_("Only the course's teacher can do this."), "not_owner")
 
 
-def create_course(teacher, *, title, description=""):
-    """Create a course owned by ``teacher`` -> :class:`Course`."""
+#: The fields of a course its teacher sets (the cover apart: see :func:`_set_cover`).
+COURSE_FIELDS = ("title", "description", "subject", "is_published")
+
+
+def _set_cover(course, cover):
+    """``cover``: a checked image file (``covers``) to store, ``False`` to remove the
+    cover, ``None`` to keep it. A replaced or removed file is deleted after commit."""
+    if cover is None:
+        return
+    old = course.cover.name if course.cover else ""
+    if cover is False:
+        course.cover = ""
+    else:
+        course.cover.save(cover.name, cover, save=False)
+    if old and old != course.cover.name:
+        storage = course.cover.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def create_course(teacher, *, title, description="", subject=None, is_published=True, cover=None):
+    """Create a course owned by ``teacher`` -> :class:`Course`.
+
+    ``is_published=False`` makes a draft that only its teacher and staff see.
+    """
     if not rules.can_create_course(teacher):
         raise CourseActionDenied(_("Only teachers can create courses."), "not_teacher")
-    return Course.objects.create(teacher=teacher, title=title, description=description)
+    course = Course(
+        teacher=teacher, title=title, description=description, subject=subject, is_published=is_published
+    )
+    _set_cover(course, cover or None)
+    course.save()
+    return course
 
 
-def update_course(teacher, course, **fields):
-    """Change ``title`` / ``description`` of a course its ``teacher`` owns."""
+def update_course(teacher, course, *, cover=None, **fields):
+    """Change the :data:`COURSE_FIELDS` given (and the ``cover``) of a course its
+    ``teacher`` owns. Publishing a draft notifies nobody."""
     _require_owner(teacher, course)
-    for name in ("title", "description"):
+    for name in COURSE_FIELDS:
         if name in fields:
             setattr(course, name, fields[name])
+    _set_cover(course, cover)
     course.save()
     return course
 
 
 def delete_course(teacher, course):
     _require_owner(teacher, course)
+    cover = course.cover.name if course.cover else ""
+    storage = course.cover.storage
     course.delete()
+    if cover:
+        transaction.on_commit(lambda: storage.delete(cover))
 
 
 def add_material(teacher, course, *, file, title=""):

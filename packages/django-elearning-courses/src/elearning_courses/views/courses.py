@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, UpdateView
@@ -26,6 +27,9 @@ class CourseDetailView(CoursePageMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         self.course = get_course(kwargs["pk"], Course.objects.with_stats())
+        if not rules.can_view_course(request.user, self.course):
+            # A draft does not exist for anyone but its teacher and staff.
+            raise Http404(_("No course found."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
