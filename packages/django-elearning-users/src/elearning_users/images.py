@@ -1,4 +1,4 @@
-"""Validation and re-encoding of uploaded profile pictures.
+"""Validation and re-encoding of uploaded images (profile pictures, course covers, lesson images).
 
 An upload is only accepted when Pillow can decode it completely as one of the
 allowed formats, within the byte and pixel limits. The stored file is a fresh
@@ -23,15 +23,35 @@ EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
 
 
 def process_profile_picture(upload):
-    """Return a re-encoded :class:`ContentFile` for ``upload`` or raise ``ValidationError``."""
-    max_bytes = app_settings.PROFILE_PICTURE_MAX_BYTES
+    """Return a re-encoded :class:`ContentFile` for ``upload`` or raise ``ValidationError``.
+
+    Uses the ``PROFILE_PICTURE_*`` limits; see :func:`process_image`.
+    """
+    size = app_settings.PROFILE_PICTURE_SIZE
+    return process_image(
+        upload,
+        max_bytes=app_settings.PROFILE_PICTURE_MAX_BYTES,
+        formats=app_settings.PROFILE_PICTURE_FORMATS,
+        max_pixels=app_settings.PROFILE_PICTURE_MAX_PIXELS,
+        max_size=(size, size),
+    )
+
+
+def process_image(upload, *, max_bytes, formats, max_pixels, max_size, name="picture"):
+    """Return a re-encoded :class:`ContentFile` for ``upload`` or raise ``ValidationError``.
+
+    ``formats`` are Pillow format names (``"JPEG"``, ``"PNG"``, ``"GIF"``, ``"WEBP"``);
+    ``max_pixels`` limits width x height of the decoded image; the result is scaled down
+    to fit ``max_size`` (width, height), keeping the aspect ratio. The file is named
+    ``<name>.<extension of the format>``.
+    """
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
             _("The picture is too large (%(size)s). The limit is %(limit)s.")
             % {"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
             code="file_too_large",
         )
-    allowed = [fmt.upper() for fmt in app_settings.PROFILE_PICTURE_FORMATS]
+    allowed = [fmt.upper() for fmt in formats]
     invalid = ValidationError(
         _("Upload a valid image (%(formats)s).") % {"formats": ", ".join(allowed)},
         code="invalid_image",
@@ -46,7 +66,7 @@ def process_profile_picture(upload):
             fmt = image.format
             if fmt not in allowed:
                 raise invalid
-            if image.width * image.height > app_settings.PROFILE_PICTURE_MAX_PIXELS:
+            if image.width * image.height > max_pixels:
                 raise ValidationError(
                     _("The picture has too many pixels (%(w)s x %(h)s).")
                     % {"w": image.width, "h": image.height},
@@ -61,8 +81,7 @@ def process_profile_picture(upload):
         raise invalid
 
     image = ImageOps.exif_transpose(image)
-    size = app_settings.PROFILE_PICTURE_SIZE
-    image.thumbnail((size, size))
+    image.thumbnail(tuple(max_size))
     if fmt == "JPEG" and image.mode not in ("RGB", "L"):
         image = image.convert("RGB")
     elif fmt == "GIF":
@@ -71,7 +90,7 @@ def process_profile_picture(upload):
         image = image.convert("RGBA")
     out = io.BytesIO()
     image.save(out, format=fmt)
-    return ContentFile(out.getvalue(), name=f"picture.{EXTENSIONS[fmt]}")
+    return ContentFile(out.getvalue(), name=f"{name}.{EXTENSIONS[fmt]}")
 
 
 def profile_picture_upload_to(instance, filename):
