@@ -8,12 +8,12 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chat_bench_settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 from fanout_baseline import BaselineConsumer  # noqa: E402
 
 import elearning_chat.routing  # noqa: E402
+from elearning_chat.auth import AuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -10,13 +10,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
 # imports models: the consumers and routing below do.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
 import elearning_chat.routing  # noqa: E402
 import elearning_courses.routing  # noqa: E402
 from demo.consumers import RejectConsumer  # noqa: E402
+from elearning_chat.auth import AuthMiddlewareStack  # noqa: E402
 from elearning_chat.security import OriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(

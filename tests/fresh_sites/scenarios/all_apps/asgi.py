@@ -10,11 +10,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
 # Set Django up before importing the routing: it imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 import elearning_chat.routing  # noqa: E402
 import elearning_courses.routing  # noqa: E402
+from elearning_chat.auth import AuthMiddlewareStack  # noqa: E402
 from elearning_chat.security import OriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
