@@ -119,3 +119,16 @@ class PasswordChangeForm(BootstrapFormMixin, auth_forms.PasswordChangeForm):
         super().__init__(*args, **kwargs)
         for name in ("old_password", "new_password1", "new_password2"):
             limit_length(self.fields[name])
+
+
+class PasswordResetForm(BootstrapFormMixin, auth_forms.PasswordResetForm):
+    """The address to send the link to. Django's form finds the active accounts with a
+    usable password whose address matches without regard to case, and mails nothing (and
+    says nothing) when there is none."""
+
+
+class SetPasswordForm(BootstrapFormMixin, auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("new_password1", "new_password2"):
+            limit_length(self.fields[name])

@@ -1,3 +1,6 @@
+import math
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
@@ -6,7 +9,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, resolve_url
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, DetailView, UpdateView
 
@@ -16,6 +22,8 @@ from .security import AttemptLimiter, client_ip, normalize_username, too_many_at
 
 #: The counter that the sign-up page shares with ``POST /api/users/``.
 REGISTER_SCOPE = "elearning_register"  # RegisterRateThrottle.scope
+#: The counters of password reset requests.
+RESET_SCOPE = "elearning_password_reset"
 
 # The forms are imported when a page needs them, not with this module: they are ModelForms
 # of AUTH_USER_MODEL, and a site whose user model lacks their fields must still be able to
@@ -130,6 +138,76 @@ class PasswordChangeView(LayoutMixin, SuccessMessageMixin, auth_views.PasswordCh
         from .forms import PasswordChangeForm
 
         return PasswordChangeForm
+
+
+class PasswordResetView(LayoutMixin, auth_views.PasswordResetView):
+    """Asks for an e-mail address and mails a one-time link to the active account that has
+    it (compared without regard to case). The next page is the same whether an account has
+    the address or not. Requests are throttled per client address and per address asked
+    for (in ``THROTTLE_CACHE``, as the log-in and sign-up), so that no one can flood a
+    mailbox through the site; a refused request is answered 429 with ``Retry-After``."""
+
+    template_name = "elearning_users/password_reset_form.html"
+    email_template_name = "elearning_users/emails/password_reset_body.txt"
+    html_email_template_name = "elearning_users/emails/password_reset_body.html"
+    subject_template_name = "elearning_users/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("elearning_users:password_reset_done")
+
+    #: Requests per client address (``"<n>/<second|minute|hour|day>"``); ``None`` takes
+    #: ``AUTH_THROTTLE_RATE``.
+    client_rate = None
+    #: Requests for one e-mail address (case folded), whoever sends them: the most mails
+    #: one mailbox can be sent. Counted whether an account has the address or not, so the
+    #: refusal tells nothing either.
+    address_rate = "3/hour"
+    throttled_template_name = "elearning_users/password_reset_throttled.html"
+
+    def get_form_class(self):
+        from .forms import PasswordResetForm
+
+        return PasswordResetForm
+
+    def post(self, request, *args, **kwargs):
+        address = request.POST.get("email")
+        address = address.strip().casefold() if isinstance(address, str) and address.strip() else None
+        wait = AttemptLimiter(RESET_SCOPE, self.client_rate).hit(ip=client_ip(request))
+        if not wait and address:
+            wait = AttemptLimiter(RESET_SCOPE, self.address_rate).hit(email=address)
+        if wait:
+            context = self.get_context_data(retry_minutes=math.ceil(wait / 60))
+            response = TemplateResponse(request, self.throttled_template_name, context, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    @property
+    def extra_email_context(self):
+        # How long the link works, in words ("3 days"), from Django's PASSWORD_RESET_TIMEOUT.
+        now = timezone.now()
+        return {"valid_for": timeuntil(now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), now)}
+
+
+class PasswordResetDoneView(LayoutMixin, auth_views.PasswordResetDoneView):
+    template_name = "elearning_users/password_reset_done.html"
+
+
+class PasswordResetConfirmView(LayoutMixin, auth_views.PasswordResetConfirmView):
+    """The link of the mail: a form for the new password, or, for a link that is used,
+    expired or mangled, a page that offers a new one. Saving the new password ends the
+    user's sessions and deletes the API token (``AbstractElearningUser.save``), and makes
+    every link sent before it invalid."""
+
+    template_name = "elearning_users/password_reset_confirm.html"
+    success_url = reverse_lazy("elearning_users:password_reset_complete")
+
+    def get_form_class(self):
+        from .forms import SetPasswordForm
+
+        return SetPasswordForm
+
+
+class PasswordResetCompleteView(LayoutMixin, auth_views.PasswordResetCompleteView):
+    template_name = "elearning_users/password_reset_complete.html"
 
 
 class PublicProfileView(LayoutMixin, DetailView):
