@@ -9,6 +9,10 @@ DJANGO_HTTPS          "1": served over TLS (HTTPS redirect, HSTS, Secure cookies
 DJANGO_TRUSTED_PROXIES comma-separated proxy addresses; set: trust their X-Forwarded-* headers
 MEDIA_ROOT            default: media/ next to manage.py (public files: profile pictures)
 PRIVATE_MEDIA_ROOT    default: private/ next to manage.py (course materials, never served)
+DJANGO_EMAIL_HOST     unset: mails (password reset links) are printed on the console; set: sent
+                      through that SMTP server (DJANGO_EMAIL_PORT, DJANGO_EMAIL_USER,
+                      DJANGO_EMAIL_PASSWORD, DJANGO_EMAIL_TLS, DJANGO_EMAIL_SSL)
+DJANGO_DEFAULT_FROM_EMAIL  sender of the site's mails (default: webmaster@localhost)
 """
 
 import base64
@@ -223,6 +227,24 @@ AXES_CLIENT_IP_CALLABLE = "elearning_users.security.client_ip"
 AXES_USERNAME_CALLABLE = "elearning_users.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "elearning_users.security.lockout_response"
 AXES_VERBOSE = False
+
+# ---- e-mail: the password reset links (docs/deployment.rst, docs/users.rst) ---------------
+# On the console unless DJANGO_EMAIL_HOST names an SMTP server.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_TLS", False)  # STARTTLS, usually port 587
+    EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_SSL", False)  # TLS from the start, usually port 465
+    EMAIL_TIMEOUT = 10  # a mail server that does not answer must not hold a page forever
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("Set DJANGO_EMAIL_TLS or DJANGO_EMAIL_SSL, not both.")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # Django's default: a reset link works for 3 days
 
 # ---- security headers, HTTPS and proxies (docs/deployment.rst, docs/security.rst) --------
 # Addresses (or networks) of the reverse proxies in front of Daphne. Only then are the
