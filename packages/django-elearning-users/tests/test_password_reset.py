@@ -182,6 +182,14 @@ class TestWhoGetsAMail:
         strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
         assert strip.sub("", unknown) == strip.sub("", known)
 
+    def test_same_queries_for_an_address_with_or_without_an_account(
+        self, student, inbox, django_assert_num_queries
+    ):
+        for address in ("nobody@example.com", student.email):
+            with django_assert_num_queries(1):  # the accounts with the address
+                assert ask(Client(), address).status_code == 302
+        assert len(inbox) == 1
+
     def test_inactive_user_gets_no_mail(self, client, make_user, inbox):
         make_user("gone", is_active=False)
         self.done_page(client, "gone@example.com")
