@@ -110,6 +110,13 @@ def assets(session):
             kept = [line for line in lines if "sourceMappingURL=" not in line]
             (vendor / Path(name).name).write_text("".join(kept))
         shutil.copy(dist.parent / "LICENSE", vendor / "LICENSE")
+    # SortableJS, the drag and drop of the courses app's content builder.
+    sortable = ROOT / "example_project" / "node_modules" / "sortablejs"
+    vendor = ROOT / "packages" / "django-elearning-courses" / "src" / "elearning_courses" / "static"
+    vendor = vendor / "elearning_courses" / "vendor" / "sortablejs"
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name in ("Sortable.min.js", "LICENSE"):
+        shutil.copy(sortable / name, vendor / name)
     # axe-core, for the accessibility browser tests only (never served by the apps).
     axe = ROOT / "example_project" / "node_modules" / "axe-core"
     vendor = ROOT / "example_project" / "tests" / "e2e" / "vendor" / "axe-core"

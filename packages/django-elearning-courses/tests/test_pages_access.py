@@ -6,7 +6,7 @@ other_teacher, owner (the course's teacher).
 
 import pytest
 
-from elearning_courses.models import CourseBlock, Enrollment, Feedback
+from elearning_courses.models import CourseBlock, Enrollment, Feedback, Lesson, Module
 
 from .conftest import PDF_BYTES
 
@@ -128,49 +128,56 @@ def test_material_of_another_course_is_404(owner, course, material, client_as):
     assert client_as("owner").get(url).status_code == 404
 
 
+@pytest.fixture
+def file_lesson(course, material):
+    """``material`` as the file lesson "Week 1 notes" of a module (as materials are now)."""
+    module = Module.objects.create(course=course, title="Week 1")
+    return Lesson.objects.create(module=module, title=material.title, kind="file", material=material)
+
+
 class TestDetailShowsTheRightActions:
     @pytest.mark.parametrize(
         "role, present, absent",
         [
             (
                 "anonymous",
-                ["Log in to enroll"],
-                ["Unenroll", "Edit course", "Rate this course", "Week 1 notes"],
+                ["Log in to enroll", "Week 1 notes", "Log in and enroll to open the lessons."],
+                ["Unenroll", "Edit course", "Rate this course", "/lessons/"],
             ),
             (
                 "student",
-                ['action="/courses/{pk}/enroll/"'],
-                ["Unenroll", "Edit course", "Rate this course", "Week 1 notes"],
+                ['action="/courses/{pk}/enroll/"', "Week 1 notes", "Enroll to open the lessons."],
+                ["Unenroll", "Edit course", "Rate this course", "/lessons/"],
             ),
             (
                 "enrolled",
-                ["Unenroll", "Rate this course", "Week 1 notes", "/materials/"],
-                ["Edit course", 'action="/courses/{pk}/enroll/"'],
+                ["Unenroll", "Rate this course", "Week 1 notes", "/lessons/"],
+                ["Edit course", 'action="/courses/{pk}/enroll/"', "Enroll to open"],
             ),
             (
                 "blocked",
-                ["You were blocked from this course"],
-                ["Unenroll", 'action="/courses/{pk}/enroll/"', "Rate this course", "Week 1 notes"],
+                ["You were blocked from this course", "can no longer open its lessons"],
+                ["Unenroll", 'action="/courses/{pk}/enroll/"', "Rate this course", "/lessons/"],
             ),
             (
                 "other_teacher",
-                [],
+                ["The lessons are for the students enrolled in this course."],
                 [
                     "Unenroll",
                     'action="/courses/{pk}/enroll/"',
                     "Edit course",
-                    "Week 1 notes",
+                    "/lessons/",
                     "Log in to enroll",
                 ],
             ),
             (
                 "owner",
-                ["Edit course", "Upload material", "Week 1 notes", "Students"],
-                ['action="/courses/{pk}/enroll/"', "Rate this course"],
+                ["Edit course", "Edit content", "Add module", "Week 1 notes", "/lessons/", "Students"],
+                ['action="/courses/{pk}/enroll/"', "Rate this course", "Enroll to open"],
             ),
         ],
     )
-    def test_actions(self, role, present, absent, course, material, users, client_as):
+    def test_actions(self, role, present, absent, course, file_lesson, users, client_as):
         html = client_as(role).get(f"/courses/{course.pk}/").content.decode()
         for text in present:
             assert text.format(pk=course.pk) in html, (role, text)
@@ -187,10 +194,12 @@ class TestDetailShowsTheRightActions:
         assert "Great &lt;b&gt;course&lt;/b&gt;" in html
         assert "2 students" in html
 
-    def test_materials_are_hidden_but_counted_for_visitors(self, course, material, client):
+    def test_lesson_titles_are_an_outline_without_links_for_visitors(self, course, file_lesson, client):
         html = client.get(f"/courses/{course.pk}/").content.decode()
-        assert "Week 1 notes" not in html
-        assert "1 material is available to enrolled students." in html
+        assert "Week 1 notes" in html
+        assert "1 lesson" in html
+        assert f"/lessons/{file_lesson.pk}/" not in html
+        assert "/materials/" not in html
 
 
 class TestEnrollAndUnenroll:

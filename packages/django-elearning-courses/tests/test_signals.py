@@ -44,8 +44,9 @@ def test_material_notifies_every_enrolled_student_in_one_insert(
     for i in range(5):
         Enrollment.objects.create(student=make_user(f"extra{i}"), course=course)
     Notification.objects.all().delete()
-    # insert material + select enrolled students + one bulk insert (+ savepoints on PostgreSQL)
-    with django_assert_max_num_queries(6):
+    # insert material + select enrolled students + one bulk insert, then its file lesson (last
+    # module, new module "Materials", insert lesson) (+ savepoints on PostgreSQL)
+    with django_assert_max_num_queries(9):
         services.add_material(clean["owner"], course, file=pdf_upload())
     assert rows() == sorted([("enrolled", "material")] + [(f"extra{i}", "material") for i in range(5)])
 
@@ -175,8 +176,9 @@ class TestFanOut:
     receive = TestPush.receive
 
     #: insert the material, select the enrolled students, one bulk insert, one grouped count,
-    #: and the savepoint that makes the material and its notifications one write (2)
-    QUERIES = 6
+    #: its file lesson (last module, new module "Materials", insert the lesson), and the
+    #: savepoint that makes the material, its lesson and its notifications one write (2)
+    QUERIES = 9
 
     @pytest.mark.parametrize("students", [1, 50])
     def test_same_queries_for_1_or_50_students_with_the_pushes_sent(

@@ -42,6 +42,16 @@ DEFAULTS = {
     "MATERIAL_STORAGE": "elearning_materials",
     # Folder, inside the material storage, that materials are stored in.
     "MATERIAL_UPLOAD_DIR": "elearning_courses/materials",
+    # Largest accepted video upload of a video lesson (mp4 or webm), in bytes.
+    "VIDEO_MAX_BYTES": 200 * 1024 * 1024,
+    # Image lessons: largest upload in bytes, accepted formats (Pillow names), most
+    # pixels (width x height) decoded, and the box the stored image is scaled down to.
+    "LESSON_IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+    "LESSON_IMAGE_FORMATS": ["JPEG", "PNG", "GIF", "WEBP"],
+    "LESSON_IMAGE_MAX_PIXELS": 40_000_000,
+    "LESSON_IMAGE_MAX_SIZE": (1920, 1920),
+    # Providers whose videos embed lessons may show (see elearning_courses.embeds).
+    "EMBED_PROVIDERS": ["youtube", "vimeo"],
     # Folder, inside the site's default storage, that course cover images are stored in.
     "COVER_UPLOAD_DIR": "elearning_courses/covers",
     # Courses per page in the catalog (pages and API use the site's page size).

@@ -11,9 +11,9 @@ from django.views.generic.edit import FormView
 
 from elearning_users.mixins import TeacherRequiredMixin
 
-from .. import announcements, progress, rules, services
+from .. import announcements, content, progress, rules, services
 from ..forms import CourseForm, FeedbackForm
-from ..models import Course, CourseBlock, CourseMaterial, Feedback
+from ..models import Course, CourseBlock, Feedback
 from .mixins import CoursePageMixin, OwnedCourseMixin, get_course
 
 #: Feedback shown on a course page (newest first).
@@ -21,7 +21,7 @@ FEEDBACK_SHOWN = 50
 
 
 class CourseDetailView(CoursePageMixin, TemplateView):
-    """Description, teacher, materials (for those allowed), feedback and actions."""
+    """Description, teacher, the outline of modules and lessons, feedback and actions."""
 
     template_name = "elearning_courses/course_detail.html"
 
@@ -43,9 +43,6 @@ class CourseDetailView(CoursePageMixin, TemplateView):
                     {"rating": my_feedback.rating, "comment": my_feedback.comment} if my_feedback else {}
                 )
                 kwargs["feedback_form"] = FeedbackForm(initial=initial)
-        materials = []
-        if access["can_view_materials"]:
-            materials = list(CourseMaterial.objects.filter(course=course).order_by("-uploaded_at", "-id"))
         # One extra row tells whether there is more feedback than shown.
         feedback_list = list(
             Feedback.objects.filter(course=course).select_related("student")[: FEEDBACK_SHOWN + 1]
@@ -53,8 +50,8 @@ class CourseDetailView(CoursePageMixin, TemplateView):
         kwargs.update(
             access,
             course=course,
-            materials=materials,
-            material_count=len(materials) if access["can_view_materials"] else course.materials.count(),
+            # Modules and lessons as this user sees them (two queries, whatever the size).
+            outline=content.build_outline(user, course, access=rules.CourseAccess(**access)),
             feedback_list=feedback_list[:FEEDBACK_SHOWN],
             more_feedback=len(feedback_list) > FEEDBACK_SHOWN,
             my_feedback=my_feedback,

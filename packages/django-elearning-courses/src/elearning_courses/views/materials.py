@@ -1,9 +1,11 @@
 """Uploading, downloading and deleting course materials.
 
 Materials are private: the download view is the only way to read one. It checks
-:func:`elearning_courses.rules.can_view_materials` and streams the file as an
-attachment with ``X-Content-Type-Options: nosniff``, so a browser never renders
-an uploaded file inside the site's origin.
+:func:`elearning_courses.rules.can_view_materials` (for the upload of a lesson,
+:func:`elearning_courses.rules.can_view_lesson`: a draft lesson's file is for its
+teacher and staff) and streams the file as an attachment with
+``X-Content-Type-Options: nosniff``, so a browser never renders an uploaded file
+inside the site's origin.
 """
 
 from django.contrib import messages
@@ -15,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
-from .. import rules, services
+from .. import content, rules, services
 from ..forms import MaterialForm
 from ..materials import material_response
-from ..models import CourseMaterial
+from ..models import CourseMaterial, Lesson
 from .mixins import OwnedCourseMixin
 
 
@@ -65,13 +67,23 @@ class MaterialDeleteView(OwnedCourseMixin, TemplateView):
 
 
 def material_download(request, pk, material_pk):
-    """Stream a material to its course's teacher or an enrolled (never blocked) student."""
+    """Stream a material to its course's teacher or an enrolled (never blocked) student;
+    the file of a lesson to those who may read the lesson."""
     material = get_object_or_404(
         CourseMaterial.objects.select_related("course"), pk=material_pk, course_id=pk
     )
+    lesson = Lesson.objects.filter(material=material).select_related("module").first()
+    if lesson is not None:
+        lesson.course = material.course
+        if not content.is_lesson_visible(request.user, lesson):
+            raise Http404(_("No lesson found."))
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not rules.can_view_materials(request.user, material.course):
+    if lesson is not None:
+        allowed = rules.can_view_lesson(request.user, lesson)
+    else:
+        allowed = rules.can_view_materials(request.user, material.course)
+    if not allowed:
         raise PermissionDenied(_("Only the teacher and the enrolled students can download this file."))
     try:
         return material_response(material)
