@@ -10,7 +10,9 @@
  * Every frame carrying a numeric "unread_count" updates the badge. Each pushed
  * notification's "html" (the list item, rendered and escaped by the server from
  * the template the notifications page uses) is put on top of every list marked
- * data-live-notifications (the home page's and the notifications page's), and the
+ * data-live-notifications (the home page's and the notifications page's; an item
+ * with the same data-notification-id, pushed again because it was updated, is
+ * replaced), and the
  * frame is re-dispatched on document as an "elearning:notification" CustomEvent
  * (detail = the frame) for other scripts. Screen readers hear each pushed
  * notification's message once: it is written to one status region (a visually
@@ -96,6 +98,14 @@
       var item = itemFrom(html);
       if (!item) {
         return;
+      }
+      // An updated notification (e.g. "3 new lessons in ...") replaces its old item.
+      var id = item.getAttribute("data-notification-id");
+      if (id) {
+        var olds = feed.querySelectorAll('[data-notification-id="' + CSS.escape(id) + '"]');
+        for (var j = 0; j < olds.length; j++) {
+          olds[j].remove();
+        }
       }
       feed.insertBefore(item, feed.firstChild);
       feed.classList.remove("d-none");
