@@ -34,12 +34,16 @@ class TestList:
                 "title",
                 "description",
                 "teacher",
+                "subject",
+                "cover",
+                "is_published",
                 "enrollment_count",
                 "average_rating",
                 "created_at",
                 "updated_at",
             }
             assert row["teacher"] == {"id": course.teacher_id, "username": "owner"}
+            assert row["subject"] is None and row["cover"] is None and row["is_published"] is True
 
     def test_stats(self, api_as, course, enrolled, blocked):
         Feedback.objects.create(student=enrolled, course=course, rating=4)

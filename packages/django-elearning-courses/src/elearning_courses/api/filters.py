@@ -1,10 +1,11 @@
 import django_filters
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import SearchFilter
+from rest_framework.filters import OrderingFilter, SearchFilter
 
-from ..models import Course, Feedback
+from ..models import Course, Feedback, Lesson, Subject
 
 BOOLEAN_VALUES = ("true", "false", "1", "0")
 
@@ -55,14 +56,51 @@ class LimitedSearchFilter(SearchFilter):
         return terms
 
 
+#: ``?sort=`` of the course list, as on the catalog page: each value's order (ties newest first).
+COURSE_SORTS = {
+    "newest": ("-created_at", "-id"),
+    "rating": (F("average_rating").desc(nulls_last=True), "-created_at", "-id"),
+    "popular": ("-enrollment_count", "-created_at", "-id"),
+}
+
+
+class CourseOrderingFilter(OrderingFilter):
+    """``?ordering=<field>``, or else the catalog's ``?sort=newest|rating|popular``
+    (validated by :class:`CourseFilter`), or else newest first."""
+
+    def get_default_ordering(self, view):
+        sort = view.request.query_params.get("sort") if view.request else None
+        if sort in COURSE_SORTS:
+            return COURSE_SORTS[sort]
+        return super().get_default_ordering(view)
+
+
 class CourseFilter(django_filters.FilterSet):
-    """``?teacher=<id>``; ``?enrolled=true`` (the requesting student's courses)."""
+    """``?teacher=<id>``; ``?enrolled=true`` (the requesting student's courses);
+    ``?subject=<slug>``; ``?is_published=``; ``?sort=`` (applied by
+    :class:`CourseOrderingFilter`)."""
 
     enrolled = django_filters.BooleanFilter(method="filter_enrolled", label=_("Enrolled (me)"))
+    subject = django_filters.ModelChoiceFilter(
+        queryset=Subject.objects.all(), to_field_name="slug", label=_("Subject (its slug)")
+    )
+    is_published = django_filters.BooleanFilter(label=_("Published (false: your drafts)"))
+    sort = django_filters.ChoiceFilter(
+        choices=[
+            ("newest", _("Newest")),
+            ("rating", _("Best rated")),
+            ("popular", _("Most students")),
+        ],
+        method="filter_sort",
+        label=_("Sort (unless ?ordering= is given)"),
+    )
 
     class Meta:
         model = Course
         fields = ("teacher",)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # the ordering backend reads it: see CourseOrderingFilter
 
     def filter_enrolled(self, queryset, name, value):
         user = self.request.user if self.request else None
@@ -77,3 +115,11 @@ class FeedbackFilter(django_filters.FilterSet):
     class Meta:
         model = Feedback
         fields = ("course", "student")
+
+
+class LessonFilter(django_filters.FilterSet):
+    """``?module=<id>``, ``?kind=``."""
+
+    class Meta:
+        model = Lesson
+        fields = ("module", "kind")

@@ -2,7 +2,13 @@
 
 try:
     from drf_spectacular.types import OpenApiTypes
-    from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+    from drf_spectacular.utils import (
+        OpenApiParameter,
+        OpenApiResponse,
+        extend_schema,
+        extend_schema_view,
+        inline_serializer,
+    )
 except ImportError:  # the host does not publish a schema: annotations become no-ops
 
     class _AnyOpenApiType:
@@ -24,9 +30,18 @@ except ImportError:  # the host does not publish a schema: annotations become no
     def inline_serializer(*args, **kwargs):
         return None
 
+    class OpenApiParameter:
+        """Stands in for drf-spectacular's: only its construction is needed."""
+
+        PATH = QUERY = "location"
+
+        def __init__(self, *args, **kwargs):
+            pass
+
 
 def register_extensions():
-    """Describe :class:`~.serializers.UserRefField` (id in requests, object in responses)."""
+    """Describe :class:`~.serializers.UserRefField` (id in requests, object in responses)
+    and :class:`~.serializers.SubjectRefField` (slug in requests, object in responses)."""
     try:
         from drf_spectacular.extensions import OpenApiSerializerFieldExtension
         from drf_spectacular.plumbing import build_basic_type, build_object_type
@@ -46,3 +61,22 @@ def register_extensions():
                 },
                 required=["id", "username"],
             )
+
+    class SubjectRefFieldExtension(OpenApiSerializerFieldExtension):
+        target_class = "elearning_courses.api.serializers.SubjectRefField"
+
+        def map_serializer_field(self, auto_schema, direction):
+            if direction == "request":
+                schema = build_basic_type(OpenApiTypes.STR)
+                schema["description"] = "The subject's slug (null: none)."
+            else:
+                schema = build_object_type(
+                    properties={
+                        "id": build_basic_type(OpenApiTypes.INT),
+                        "name": build_basic_type(OpenApiTypes.STR),
+                        "slug": build_basic_type(OpenApiTypes.STR),
+                    },
+                    required=["id", "name", "slug"],
+                )
+            schema["nullable"] = True
+            return schema

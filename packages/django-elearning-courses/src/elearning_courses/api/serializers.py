@@ -8,8 +8,17 @@ from rest_framework.reverse import reverse
 
 from elearning_users.api.strict import StrictJSONTypesMixin
 
+from .. import covers
 from ..materials import validate_material_upload
-from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
+from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification, Subject
+
+
+def required_title(value, message):
+    """``value`` stripped, or ``message`` as the field's error when nothing is left."""
+    value = value.strip()
+    if not value:
+        raise serializers.ValidationError(message)
+    return value
 
 
 class UserRefSerializer(serializers.ModelSerializer):
@@ -29,8 +38,41 @@ class UserRefField(serializers.PrimaryKeyRelatedField):
         return {"id": value.pk, "username": value.get_username()}
 
 
+class SubjectSerializer(serializers.ModelSerializer):
+    course_count = serializers.IntegerField(read_only=True, help_text=_("Published courses of the subject."))
+
+    class Meta:
+        model = Subject
+        fields = ("id", "name", "slug", "course_count")
+        read_only_fields = fields
+
+
+class SubjectRefField(serializers.SlugRelatedField):
+    """Written as a subject's slug (or ``null``), read as ``{id, name, slug}``."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "slug")
+        kwargs.setdefault("queryset", Subject.objects.all())
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return {"id": value.pk, "name": value.name, "slug": value.slug}
+
+
 class CourseSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     teacher = UserRefSerializer(read_only=True)
+    subject = SubjectRefField(required=False, allow_null=True)
+    cover = serializers.ImageField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The cover image's URL (null: the default cover). Send an image (multipart) to "
+            "replace it, null (or an empty value) to remove it."
+        ),
+    )
+    is_published = serializers.BooleanField(
+        required=False, help_text=_("A draft is seen only by its teacher and staff.")
+    )
     enrollment_count = serializers.IntegerField(read_only=True)
     average_rating = serializers.FloatField(read_only=True, allow_null=True)
 
@@ -41,6 +83,9 @@ class CourseSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
             "title",
             "description",
             "teacher",
+            "subject",
+            "cover",
+            "is_published",
             "enrollment_count",
             "average_rating",
             "created_at",
@@ -48,11 +93,18 @@ class CourseSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
         )
         read_only_fields = ("id", "created_at", "updated_at")
 
-    def validate_title(self, value):
-        value = value.strip()
+    def validate_cover(self, value):
+        """A new upload is checked and re-encoded like on the course form; ``None`` (or
+        an empty multipart value) removes the cover: ``False`` for the service."""
         if not value:
-            raise serializers.ValidationError(_("Give the course a title."))
-        return value
+            return False
+        try:
+            return covers.process_cover(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from None
+
+    def validate_title(self, value):
+        return required_title(value, _("Give the course a title."))
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

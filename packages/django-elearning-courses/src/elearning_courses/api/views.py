@@ -7,7 +7,7 @@ HTTP: ``CourseActionDenied`` -> 403 and ``CourseActionInvalid`` / Django
 only ever contain what the user may see, so someone else's private rows are 404.
 """
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, filters, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -15,15 +15,31 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from elearning_users.api.base import ElearningAPIMixin
+from elearning_users.api.parsers import ElearningJSONParser
 
 from .. import notifications, rules, services
 from ..exceptions import CourseActionDenied, CourseActionInvalid
 from ..materials import material_response
-from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Notification
-from .filters import CourseFilter, FeedbackFilter, LimitedSearchFilter, StrictFilterBackend
+from ..models import Course, CourseBlock, CourseMaterial, Enrollment, Feedback, Lesson, Notification, Subject
+from ..progress import ORDERINGS as PROGRESS_ORDERINGS
+from ..progress import student_progress
+from .base import BaseViewSet, RuleViolation  # noqa: F401  (RuleViolation: re-exported)
+from .content_serializers import (
+    ModuleSerializer,
+    ProgressSerializer,
+    ReorderSerializer,
+    StudentProgressSerializer,
+)
+from .content_views import course_progress_response, outline_modules
+from .filters import (
+    CourseFilter,
+    CourseOrderingFilter,
+    FeedbackFilter,
+    LimitedSearchFilter,
+    StrictFilterBackend,
+)
 from .permissions import IsCourseOwnerOrReadOnly
-from .schema import OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
+from .schema import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
 from .serializers import (
     BlockSerializer,
     CourseSerializer,
@@ -32,51 +48,47 @@ from .serializers import (
     MaterialSerializer,
     NotificationSerializer,
     ReadAllSerializer,
+    SubjectSerializer,
     UnreadCountSerializer,
 )
 
 
-class RuleViolation(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-
-
-class BaseViewSet(ElearningAPIMixin):
-    """Authentication, permissions and pagination of their own (not the site's DRF
-    defaults); the services' Django exceptions turned into DRF responses (never a 500)."""
-
-    def handle_exception(self, exc):
-        code = None
-        if isinstance(exc, CourseActionDenied):
-            code = exc.code
-            exc = exceptions.PermissionDenied(exc.message)
-        elif isinstance(exc, DjangoValidationError):
-            code = getattr(exc, "code", None) or "invalid"
-            exc = RuleViolation(" ".join(exc.messages))
-        response = super().handle_exception(exc)
-        if code and isinstance(response.data, dict):
-            response.data["code"] = code
-        return response
-
-
 @extend_schema_view(
-    list=extend_schema(summary="List courses (search, filter by teacher, order)"),
-    create=extend_schema(summary="Create a course (teachers)"),
-    partial_update=extend_schema(summary="Edit a course (its teacher)"),
+    list=extend_schema(
+        summary="List courses (search, filter by teacher or subject, sort); drafts: your own only"
+    ),
+    retrieve=extend_schema(summary="A course (a draft: its teacher and staff only)"),
+    create=extend_schema(
+        summary="Create a course (teachers; multipart for a cover)",
+        request={
+            "application/json": CourseSerializer,
+            "multipart/form-data": CourseSerializer,
+            "application/x-www-form-urlencoded": CourseSerializer,
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Edit a course (its teacher; multipart for a cover)",
+        request={
+            "application/json": CourseSerializer,
+            "multipart/form-data": CourseSerializer,
+            "application/x-www-form-urlencoded": CourseSerializer,
+        },
+    ),
     update=extend_schema(summary="Replace a course (its teacher)"),
     destroy=extend_schema(summary="Delete a course (its teacher)"),
 )
 class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
     serializer_class = CourseSerializer
     permission_classes = (IsCourseOwnerOrReadOnly,)
-    filter_backends = (StrictFilterBackend, LimitedSearchFilter, filters.OrderingFilter)
+    filter_backends = (StrictFilterBackend, LimitedSearchFilter, CourseOrderingFilter)
     filterset_class = CourseFilter
     search_fields = ("title", "description", "teacher__username")
     ordering_fields = ("title", "created_at", "enrollment_count", "average_rating")
     ordering = ("-created_at", "-id")
 
     def get_queryset(self):
-        return Course.objects.with_stats()
+        # A draft is only in its teacher's (and staff's) querysets: 404 for anyone else.
+        return Course.objects.visible_to(self.request.user).with_stats().select_related("subject")
 
     def perform_create(self, serializer):
         course = services.create_course(self.request.user, **serializer.validated_data)
@@ -127,7 +139,7 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
             )
         if not rules.can_view_materials(request.user, course):
             raise CourseActionDenied(_("Enroll in the course to see its materials."), "not_enrolled")
-        page = self.paginate_queryset(CourseMaterial.objects.filter(course=course))
+        page = self.paginate_queryset(visible_materials(request.user, course))
         serializer = MaterialSerializer(page, many=True, context=self.get_serializer_context())
         return self.get_paginated_response(serializer.data)
 
@@ -146,13 +158,106 @@ class CourseViewSet(BaseViewSet, viewsets.ModelViewSet):
     )
     def download(self, request, pk=None, material_pk=None):
         course = self.get_object()
-        material = get_object_or_404(CourseMaterial, pk=material_pk, course=course)
+        material = get_object_or_404(visible_materials(request.user, course), pk=material_pk)
         if not rules.can_view_materials(request.user, course):
             raise CourseActionDenied(_("Enroll in the course to download its materials."), "not_enrolled")
         try:
             return material_response(material)
         except OSError:
             raise exceptions.NotFound(_("This file is no longer available.")) from None
+
+    @extend_schema(
+        summary="Reorder modules and lessons (its teacher); lessons may move between modules",
+        request=ReorderSerializer,
+        responses=ModuleSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        filter_backends=(),
+        pagination_class=None,
+        permission_classes=(permissions.IsAuthenticated,),
+        parser_classes=(ElearningJSONParser,),
+    )
+    def reorder(self, request, pk=None):
+        course = self.get_object()
+        if not rules.can_edit_course(request.user, course):
+            raise CourseActionDenied(_("Only the course's teacher can change its content."), "not_owner")
+        serializer = ReorderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.reorder_content(
+            request.user,
+            course,
+            modules=serializer.validated_data.get("modules"),
+            lessons=serializer.validated_data.get("lessons"),
+        )
+        modules = outline_modules(request.user, course)
+        return Response(ModuleSerializer(modules, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Your progress through the course (enrolled students)", responses=ProgressSerializer
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=(),
+        pagination_class=None,
+        permission_classes=(permissions.IsAuthenticated,),
+    )
+    def progress(self, request, pk=None):
+        return course_progress_response(request, self.get_object())
+
+    @extend_schema(
+        summary="Every enrolled student's progress (its teacher, staff; ?order=name|done|visit, - for descending)",
+        parameters=[
+            OpenApiParameter(
+                "order",
+                OpenApiTypes.STR,
+                enum=[f"{sign}{key}" for key in PROGRESS_ORDERINGS for sign in ("", "-")],
+                description="Order of the rows (default: name).",
+            )
+        ],
+        responses=StudentProgressSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="progress/students",
+        url_name="progress-students",
+        filter_backends=(),
+        permission_classes=(permissions.IsAuthenticated,),
+    )
+    def progress_students(self, request, pk=None):
+        course = self.get_object()
+        order = request.query_params.get("order", "name")
+        if order.removeprefix("-") not in PROGRESS_ORDERINGS:
+            raise exceptions.ValidationError({"order": [_("Order by name, done or visit.")]})
+        rows = student_progress(request.user, course, order)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(StudentProgressSerializer(page, many=True).data)
+
+
+def visible_materials(user, course):
+    """The materials of ``course`` whose lesson ``user`` sees (a material of a draft
+    lesson is for the teacher and staff only)."""
+    materials = CourseMaterial.objects.filter(course=course)
+    if rules.can_view_drafts(user, course):
+        return materials
+    hidden = Lesson.objects.filter(course=course).exclude(pk__in=Lesson.objects.published().values("pk"))
+    return materials.exclude(pk__in=hidden.filter(material__isnull=False).values("material_id"))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Subjects of courses, by name, with their published courses' count")
+)
+class SubjectViewSet(BaseViewSet, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = SubjectSerializer
+    filter_backends = ()
+
+    def get_queryset(self):
+        return Subject.objects.annotate(
+            course_count=Count("courses", filter=Q(courses__is_published=True))
+        ).order_by("name", "id")
 
 
 @extend_schema_view(
