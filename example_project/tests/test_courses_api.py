@@ -45,6 +45,18 @@ def test_schema_is_served():
         "/api/notifications/{id}/read/",
         "/api/notifications/read-all/",
         "/api/notifications/unread-count/",
+        "/api/subjects/",
+        "/api/courses/{course_pk}/modules/",
+        "/api/courses/{course_pk}/modules/{id}/",
+        "/api/courses/{course_pk}/lessons/",
+        "/api/courses/{course_pk}/lessons/{id}/",
+        "/api/courses/{course_pk}/lessons/{id}/media/",
+        "/api/courses/{course_pk}/lessons/{id}/complete/",
+        "/api/courses/{course_pk}/announcements/",
+        "/api/courses/{course_pk}/announcements/{id}/",
+        "/api/courses/{id}/reorder/",
+        "/api/courses/{id}/progress/",
+        "/api/courses/{id}/progress/students/",
     ):
         assert path in paths, path
 

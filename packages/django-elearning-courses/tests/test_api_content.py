@@ -285,10 +285,50 @@ class TestLessonRetrieve:
         download = call("enrolled", "get", data["download_url"])
         assert download.status_code == 200
         assert b"".join(download.streaming_content) == PDF_BYTES
+        assert call("enrolled", "get", f"{base(course)}/lessons/{lesson.pk}/media/").status_code == 404
         lesson.kind = Lesson.Kind.IMAGE
         lesson.save()
         data = call("enrolled", "get", f"{base(course)}/lessons/{lesson.pk}/").data
-        assert data["media_url"] == f"http://testserver/courses/{course.pk}/lessons/{lesson.pk}/media/"
+        assert data["media_url"] == f"http://testserver{base(course)}/lessons/{lesson.pk}/media/"
+
+
+class TestLessonMedia:
+    @pytest.fixture
+    def image(self, course, outline):
+        material = make_material(course, "Picture")
+        return Lesson.objects.create(
+            module=outline["intro"], title="Picture", kind=Lesson.Kind.IMAGE, material=material, position=5
+        )
+
+    @pytest.mark.parametrize("role, expected", by_role(enrolled=200, owner=200, staff=200))
+    def test_access(self, call, course, image, role, expected):
+        response = call(role, "get", f"{base(course)}/lessons/{image.pk}/media/")
+        assert response.status_code == expected
+        if expected == 200:
+            assert b"".join(response.streaming_content) == PDF_BYTES
+            assert response["Accept-Ranges"] == "bytes"
+            assert response["X-Content-Type-Options"] == "nosniff"
+            assert "attachment" not in response.get("Content-Disposition", "")
+
+    @pytest.mark.parametrize(
+        "header, status, body",
+        [
+            ("bytes=0-3", 206, PDF_BYTES[:4]),
+            ("bytes=-4", 206, PDF_BYTES[-4:]),
+            ("bytes=4-", 206, PDF_BYTES[4:]),
+            ("bytes=9999-", 416, b""),
+            ("lines=1-2", 200, PDF_BYTES),
+        ],
+    )
+    def test_range(self, api_as, enrolled, course, image, header, status, body):
+        response = api_as(enrolled).get(f"{base(course)}/lessons/{image.pk}/media/", HTTP_RANGE=header)
+        assert response.status_code == status
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert content == body
+
+    def test_draft_is_404(self, call, course, image):
+        Lesson.objects.filter(pk=image.pk).update(is_published=False)
+        assert call("enrolled", "get", f"{base(course)}/lessons/{image.pk}/media/").status_code == 404
 
 
 def make_material(course, title):

@@ -1,6 +1,5 @@
 """Serializers of course content in the API: modules, lessons, progress, announcements."""
 
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -116,18 +115,15 @@ class LessonSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
         return obj.material.original_name if obj.material_id else None
 
     def get_media_url(self, obj) -> str | None:
-        """Video and image lessons: the page URL serving the upload inline (session
-        authentication; supports ``Range``)."""
+        """Video and image lessons: the API endpoint serving the upload inline (with
+        ``Range`` support, for seeking)."""
         if obj.kind not in MEDIA_KINDS or not obj.material_id:
             return None
-        try:
-            return reverse(
-                "elearning_courses:lesson_media",
-                args=[obj.course_id, obj.pk],
-                request=self.context.get("request"),
-            )
-        except NoReverseMatch:  # the host does not mount the pages
-            return None
+        return reverse(
+            "elearning_courses_api:course-lesson-media",
+            args=[obj.course_id, obj.pk],
+            request=self.context.get("request"),
+        )
 
     def get_download_url(self, obj) -> str | None:
         """Lessons with an upload: the API's download endpoint (an attachment)."""

@@ -17,9 +17,11 @@ from rest_framework.response import Response
 
 from .. import announcements, content, progress, rules, services
 from ..exceptions import CourseActionDenied
+from ..materials import material_response
 from ..models import Announcement, Course, Lesson
 from .base import BaseViewSet
 from .content_serializers import (
+    MEDIA_KINDS,
     AnnouncementSerializer,
     LessonOutlineSerializer,
     LessonSerializer,
@@ -27,7 +29,7 @@ from .content_serializers import (
     ProgressSerializer,
 )
 from .filters import LessonFilter, StrictFilterBackend
-from .schema import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
+from .schema import OpenApiParameter, OpenApiResponse, OpenApiTypes, extend_schema, extend_schema_view
 
 COURSE_PK = OpenApiParameter(
     "course_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The course's id."
@@ -216,6 +218,26 @@ class LessonViewSet(CourseChildMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_lesson(self.request.user, instance)
+
+    @nested(
+        "The video or image of a lesson, inline; a single Range is honoured (206, or 416)",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (206, "application/octet-stream"): OpenApiTypes.BINARY,
+            416: OpenApiResponse(description="The Range is beyond the end of the file"),
+        },
+    )
+    @action(detail=True, methods=["get"], filter_backends=(), pagination_class=None)
+    def media(self, request, course_pk=None, pk=None):
+        lesson = self.get_object()
+        if not rules.can_view_lesson(request.user, lesson):
+            raise lesson_denied(request.user, self.course)
+        if lesson.kind not in MEDIA_KINDS or lesson.material is None:
+            raise exceptions.NotFound(_("This lesson has no media."))
+        try:
+            return material_response(lesson.material, inline=True, range_header=request.headers.get("Range"))
+        except OSError:
+            raise exceptions.NotFound(_("This file is no longer available.")) from None
 
     @nested(
         "Mark a lesson complete (enrolled students; idempotent)",
