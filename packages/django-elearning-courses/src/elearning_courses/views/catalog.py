@@ -5,6 +5,7 @@ from django.views.generic import ListView
 
 from elearning_users.models import Role
 
+from .. import progress
 from ..conf import app_settings
 from ..forms import CourseSearchForm
 from ..models import Course, CourseBlock
@@ -43,7 +44,13 @@ class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
 
 
 class MyCoursesView(LoginRequiredMixin, CatalogView):
-    """``/courses/mine/``: the courses a student is enrolled in, or a teacher teaches."""
+    """``/courses/mine/``: the courses a student is enrolled in, or a teacher teaches.
+
+    A teacher sees their drafts too (marked as such); a student does not see a course
+    that became a draft after they enrolled. Each of a student's courses shows their
+    progress (``course_progress``: ``{course id: Progress}``, also set as
+    ``course.progress``), counted in the page's own query.
+    """
 
     template_name = "elearning_courses/my_courses.html"
 
@@ -54,12 +61,19 @@ class MyCoursesView(LoginRequiredMixin, CatalogView):
         if getattr(user, "role", None) == Role.TEACHER:
             courses = courses.taught_by(user)
         else:
-            courses = courses.enrolled_by(user)
-        return courses.with_stats().order_by("-created_at", "-id")
+            courses = progress.with_progress(courses.enrolled_by(user).published(), user)
+        return courses.with_stats().select_related("subject").order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         if getattr(user, "role", None) != Role.TEACHER:
             # A block removes the course from the list: say which and why.
             kwargs["blocks"] = CourseBlock.objects.filter(student=user).select_related("course")
-        return super().get_context_data(**kwargs)
+        context = super().get_context_data(**kwargs)
+        if getattr(user, "role", None) == Role.STUDENT:
+            courses = list(context["object_list"])
+            for course in courses:
+                course.progress = progress.progress_of(course)
+            context["course_progress"] = {course.pk: course.progress for course in courses}
+            context["object_list"] = context[self.context_object_name] = courses
+        return context
