@@ -320,6 +320,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        # Embedded video lessons: exactly the players of elearning_courses.embeds.PROVIDERS
+        # (youtube-nocookie.com, player.vimeo.com), nothing else may be framed.
+        "frame-src": ["https://www.youtube-nocookie.com", "https://player.vimeo.com"],
     }
 }
 

@@ -131,7 +131,75 @@ MATRIX = {
         ANON: "* 302",
         ENROLLED: "* 200",
         OWNER: "* 200",
+        # The material is a file lesson's: staff read lessons.
+        STAFF: "* 200",
         "*": "* 403",
+    },
+    "elearning_courses:course_content": {
+        ANON: "* 302",
+        OWNER: "POST PUT PATCH DELETE 405, * 200",
+        "*": "* 403",
+    },
+    # Drag and drop posts JSON; the matrix's form body is not the new order (400).
+    "elearning_courses:content_reorder": {
+        OWNER: "POST 400, * 405",
+        "*": "POST 403, * 405",
+    },
+    "elearning_courses:module_create": {
+        ANON: "* 302",
+        OWNER: "POST 302, PATCH DELETE 405, * 200",
+        "*": "* 403",
+    },
+    "elearning_courses:module_update": {
+        ANON: "* 302",
+        OWNER: "POST 302, PATCH DELETE 405, * 200",
+        "*": "* 403",
+    },
+    "elearning_courses:module_delete": {
+        ANON: "* 302",
+        OWNER: "POST 302, PUT PATCH DELETE 405, * 200",
+        "*": "* 403",
+    },
+    "elearning_courses:module_move": {
+        ANON: "* 302",
+        OWNER: "POST 302, * 405",
+        "*": "* 403",
+    },
+    # PUT: no form data, so no kind of lesson (400).
+    "elearning_courses:lesson_create": {
+        ANON: "* 302",
+        OWNER: "POST 302, PUT 400, PATCH DELETE 405, * 200",
+        "*": "* 403",
+    },
+    "elearning_courses:lesson_detail": {
+        ANON: "GET HEAD 302, * 405",
+        ENROLLED: "GET HEAD 200, * 405",
+        OWNER: "GET HEAD 200, * 405",
+        STAFF: "GET HEAD 200, * 405",
+        "*": "GET HEAD 403, * 405",
+    },
+    "elearning_courses:lesson_update": {
+        ANON: "* 302",
+        OWNER: "POST 302, PATCH DELETE 405, * 200",
+        "*": "* 403",
+    },
+    "elearning_courses:lesson_delete": {
+        ANON: "* 302",
+        OWNER: "POST 302, PUT PATCH DELETE 405, * 200",
+        "*": "* 403",
+    },
+    "elearning_courses:lesson_move": {
+        ANON: "* 302",
+        OWNER: "POST 302, * 405",
+        "*": "* 403",
+    },
+    # The world's lesson is a file lesson: it has no inline media (404 for its readers).
+    "elearning_courses:lesson_media": {
+        ANON: "GET HEAD 302, * 405",
+        ENROLLED: "GET HEAD 404, * 405",
+        OWNER: "GET HEAD 404, * 405",
+        STAFF: "GET HEAD 404, * 405",
+        "*": "GET HEAD 403, * 405",
     },
     "elearning_courses:material_delete": {
         ANON: "* 302",
@@ -507,6 +575,19 @@ KWARGS = {
     "elearning_courses:material_upload": lambda w: {"pk": w.course.pk},
     "elearning_courses:material_download": lambda w: {"pk": w.course.pk, "material_pk": w.material.pk},
     "elearning_courses:material_delete": lambda w: {"pk": w.course.pk, "material_pk": w.material.pk},
+    # services.add_material made the material a file lesson of a module "Materials".
+    "elearning_courses:course_content": lambda w: {"pk": w.course.pk},
+    "elearning_courses:content_reorder": lambda w: {"pk": w.course.pk},
+    "elearning_courses:module_create": lambda w: {"pk": w.course.pk},
+    "elearning_courses:module_update": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
+    "elearning_courses:module_delete": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
+    "elearning_courses:module_move": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
+    "elearning_courses:lesson_create": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
+    "elearning_courses:lesson_detail": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
+    "elearning_courses:lesson_update": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
+    "elearning_courses:lesson_delete": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
+    "elearning_courses:lesson_move": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
+    "elearning_courses:lesson_media": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
     "elearning_courses:students": lambda w: {"pk": w.course.pk},
     "elearning_courses:block": lambda w: {"pk": w.course.pk, "student_pk": w.users[ENROLLED].pk},
     "elearning_courses:blocked": lambda w: {"pk": w.course.pk},
@@ -548,6 +629,12 @@ BODIES = {
         "title": "More",
         "file": SimpleUploadedFile("more.pdf", PDF, "application/pdf"),
     },
+    "elearning_courses:module_create": lambda w: {"title": "Week 2"},
+    "elearning_courses:module_update": lambda w: {"title": "Renamed"},
+    "elearning_courses:module_move": lambda w: {"direction": "up"},
+    "elearning_courses:lesson_create": lambda w: {"kind": "text", "title": "Read me", "text": "Hello"},
+    "elearning_courses:lesson_update": lambda w: {"title": "Renamed"},
+    "elearning_courses:lesson_move": lambda w: {"direction": "up"},
     "elearning_users_api:user-me": lambda w: {"first_name": "Ann"},
     "elearning_courses_api:course-list": lambda w: {"title": "API course", "description": "x"},
     "elearning_courses_api:course-detail": lambda w: {"title": "Renamed", "description": "Changed."},

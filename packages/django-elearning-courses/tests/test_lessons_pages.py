@@ -372,6 +372,19 @@ class TestBuilderPages:
         client.post(f"/courses/{course.pk}/lessons/{text_lesson.pk}/delete/")
         assert not Lesson.objects.exists()
 
+    def test_only_get_and_post_on_delete_pages(self, course, module, text_lesson, client_as):
+        client = client_as("owner")
+        assert client.delete(f"/courses/{course.pk}/modules/{module.pk}/delete/").status_code == 405
+        assert client.delete(f"/courses/{course.pk}/lessons/{text_lesson.pk}/delete/").status_code == 405
+        assert client.post(f"/courses/{course.pk}/lessons/{text_lesson.pk}/").status_code == 405
+        assert Lesson.objects.exists()
+
+    def test_kind_may_come_with_the_post(self, course, module, client_as):
+        data = {"kind": "text", "title": "T", "text": "x"}
+        response = client_as("owner").post(f"/courses/{course.pk}/modules/{module.pk}/lessons/new/", data)
+        assert response.status_code == 302
+        assert Lesson.objects.get().kind == "text"
+
     def test_move_buttons(self, owner, course, module, text_lesson, client_as):
         second = services.create_lesson(owner, module, title="Second", kind="text", text="x")
         client = client_as("owner")

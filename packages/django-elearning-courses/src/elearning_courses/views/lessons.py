@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 
@@ -137,7 +137,7 @@ class DeleteContentView(TemplateView):
     def get_object(self):
         raise NotImplementedError
 
-    def delete(self, obj):
+    def remove(self, obj):
         raise NotImplementedError
 
     def get_context_data(self, **kwargs):
@@ -151,7 +151,7 @@ class DeleteContentView(TemplateView):
 
     def post(self, request, *args, **kwargs):
         obj = self.get_object()
-        self.delete(obj)
+        self.remove(obj)
         messages.success(request, _("“%(title)s” was deleted.") % {"title": obj.title})
         return redirect(builder_url(self.course))
 
@@ -183,7 +183,7 @@ class ModuleDeleteView(ModuleMixin, DeleteContentView):
     def get_object(self):
         return self.get_module()
 
-    def delete(self, module):
+    def remove(self, module):
         services.delete_module(self.request.user, module)
 
 
@@ -197,13 +197,13 @@ class ModuleMoveView(ModuleMixin, MoveView):
 
 class LessonCreateView(OwnedCourseMixin, ServiceFormView):
     """``?kind=`` chooses the kind of lesson first (links on the builder), so the form
-    shows only that kind's fields without JavaScript."""
+    shows only that kind's fields without JavaScript (a POST may name it in ``kind``)."""
 
     form_class = LessonForm
     template_name = "elearning_courses/lesson_form.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.kind = request.GET.get("kind", "")
+        self.kind = request.GET.get("kind") or request.POST.get("kind", "")
         return super().dispatch(request, *args, **kwargs)
 
     def get_module(self):
@@ -276,7 +276,7 @@ class LessonDeleteView(LessonMixin, DeleteContentView):
     def get_object(self):
         return self.get_lesson()
 
-    def delete(self, lesson):
+    def remove(self, lesson):
         services.delete_lesson(self.request.user, lesson)
 
 
@@ -330,6 +330,7 @@ def _readable_lesson(request, pk, lesson_pk):
     return course, lesson, access
 
 
+@require_safe
 def lesson_detail(request, pk, lesson_pk):
     """A lesson's page for the teacher, staff and enrolled students."""
     course, lesson, access = _readable_lesson(request, pk, lesson_pk)
@@ -353,6 +354,7 @@ def lesson_detail(request, pk, lesson_pk):
     return render(request, "elearning_courses/lesson_detail.html", context)
 
 
+@require_safe
 def lesson_media(request, pk, lesson_pk):
     """The video or image of a lesson, inline, with ``Range`` support (seeking)."""
     course, lesson, access = _readable_lesson(request, pk, lesson_pk)
