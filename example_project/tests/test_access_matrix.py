@@ -563,6 +563,14 @@ def make_world(private_root):
     )
 
 
+def _the_lesson(world):
+    return {"pk": world.course.pk, "lesson_pk": world.material.lesson.pk}
+
+
+def _module_of_the_lesson(world):
+    return {"pk": world.course.pk, "module_pk": world.material.lesson.module_id}
+
+
 #: The URL keyword arguments of each parameterised URL, from the world's objects.
 KWARGS = {
     "elearning_profiles:detail": lambda w: {"username": w.users[OWNER].username},
@@ -579,15 +587,15 @@ KWARGS = {
     "elearning_courses:course_content": lambda w: {"pk": w.course.pk},
     "elearning_courses:content_reorder": lambda w: {"pk": w.course.pk},
     "elearning_courses:module_create": lambda w: {"pk": w.course.pk},
-    "elearning_courses:module_update": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
-    "elearning_courses:module_delete": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
-    "elearning_courses:module_move": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
-    "elearning_courses:lesson_create": lambda w: {"pk": w.course.pk, "module_pk": w.material.lesson.module_id},
-    "elearning_courses:lesson_detail": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
-    "elearning_courses:lesson_update": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
-    "elearning_courses:lesson_delete": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
-    "elearning_courses:lesson_move": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
-    "elearning_courses:lesson_media": lambda w: {"pk": w.course.pk, "lesson_pk": w.material.lesson.pk},
+    "elearning_courses:module_update": _module_of_the_lesson,
+    "elearning_courses:module_delete": _module_of_the_lesson,
+    "elearning_courses:module_move": _module_of_the_lesson,
+    "elearning_courses:lesson_create": _module_of_the_lesson,
+    "elearning_courses:lesson_detail": _the_lesson,
+    "elearning_courses:lesson_update": _the_lesson,
+    "elearning_courses:lesson_delete": _the_lesson,
+    "elearning_courses:lesson_move": _the_lesson,
+    "elearning_courses:lesson_media": _the_lesson,
     "elearning_courses:students": lambda w: {"pk": w.course.pk},
     "elearning_courses:block": lambda w: {"pk": w.course.pk, "student_pk": w.users[ENROLLED].pk},
     "elearning_courses:blocked": lambda w: {"pk": w.course.pk},
