@@ -321,5 +321,5 @@ def course_progress_response(request, course):
     if not rules.is_enrolled(request.user, course):
         if rules.is_student(request.user) and rules.is_blocked(request.user, course):
             raise CourseActionDenied(_("You have been blocked from this course."), "blocked")
-        raise CourseActionDenied(_("Enroll in the course to track your progress."), "not_enrolled")
+        raise CourseActionDenied(_("Enroll in this course to track your progress."), "not_enrolled")
     return Response(ProgressSerializer(lesson_progress(request.user, course)).data, status=status.HTTP_200_OK)

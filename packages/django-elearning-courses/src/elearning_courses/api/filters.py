@@ -1,11 +1,12 @@
 import django_filters
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 
+from ..forms import CatalogForm
 from ..models import Course, Feedback, Lesson, Subject
+from ..views.catalog import CatalogView
 
 BOOLEAN_VALUES = ("true", "false", "1", "0")
 
@@ -56,12 +57,8 @@ class LimitedSearchFilter(SearchFilter):
         return terms
 
 
-#: ``?sort=`` of the course list, as on the catalog page: each value's order (ties newest first).
-COURSE_SORTS = {
-    "newest": ("-created_at", "-id"),
-    "rating": (F("average_rating").desc(nulls_last=True), "-created_at", "-id"),
-    "popular": ("-enrollment_count", "-created_at", "-id"),
-}
+#: ``?sort=`` of the course list: the catalog page's values and orders (ties newest first).
+COURSE_SORTS = CatalogView.ORDERINGS
 
 
 class CourseOrderingFilter(OrderingFilter):
@@ -86,11 +83,7 @@ class CourseFilter(django_filters.FilterSet):
     )
     is_published = django_filters.BooleanFilter(label=_("Published (false: your drafts)"))
     sort = django_filters.ChoiceFilter(
-        choices=[
-            ("newest", _("Newest")),
-            ("rating", _("Best rated")),
-            ("popular", _("Most students")),
-        ],
+        choices=list(CatalogForm.SORTS.items()),
         method="filter_sort",
         label=_("Sort (unless ?ordering= is given)"),
     )
