@@ -85,6 +85,14 @@ class TestCompleteLesson:
         with pytest.raises(CourseActionDenied):
             progress.complete_lesson(staff, lessons[0])
 
+    def test_a_staff_student_must_enroll_too(self, make_user, course, lessons):
+        staff_student = make_user("staff_student", "student", is_staff=True)
+        with pytest.raises(CourseActionDenied) as denied:
+            progress.complete_lesson(staff_student, lessons[0])
+        assert denied.value.code == "not_enrolled"
+        services.enroll(staff_student, course)
+        assert progress.complete_lesson(staff_student, lessons[0])[1] is True
+
     @pytest.mark.parametrize("draft", ["lesson", "module", "course"])
     def test_not_a_draft(self, enrolled, lessons, draft):
         lesson = lessons[0]

@@ -106,12 +106,17 @@ class TestLessonComplete:
         response = client.post(f"/courses/{course.pk}/lessons/{foreign.pk}/complete/", {"action": "complete"})
         assert response.status_code == 404
 
-    @pytest.mark.parametrize("action", ["", "finish", "COMPLETE"])
+    @pytest.mark.parametrize("action", ["", "finish", "COMPLETE", None])
     def test_unknown_action_is_400(self, client_as, enrolled, lessons, action):
-        response = client_as("enrolled").post(complete_url(lessons[0]), {"action": action})
+        data = {} if action is None else {"action": action}
+        response = client_as("enrolled").post(complete_url(lessons[0]), data)
         assert response.status_code == 400
         assert "complete" in response.content.decode()
         assert not LessonCompletion.objects.exists()
+
+    @pytest.mark.parametrize("role", ["student", "blocked", "other_teacher", "owner"])
+    def test_who_may_not_gets_403_before_400(self, client_as, role, lessons):
+        assert client_as(role).post(complete_url(lessons[0]), {}).status_code == 403
 
 
 class TestCoursePage:
@@ -225,8 +230,12 @@ class TestProgressTable:
         assert client_as("other_teacher").get(f"/courses/{course.pk}/progress/").status_code == 404
         assert client_as("owner").get(f"/courses/{course.pk}/progress/").status_code == 200
 
-    def test_post_is_405(self, client_as, course):
-        assert client_as("owner").post(f"/courses/{course.pk}/progress/").status_code == 405
+    def test_get_and_head_only(self, client_as, course):
+        client = client_as("owner")
+        for url in (f"/courses/{course.pk}/progress/", f"/courses/{course.pk}/progress.csv"):
+            assert client.head(url).status_code == 200
+            assert client.post(url).status_code == 405
+            assert client.delete(url).status_code == 405
 
     def test_empty_state(self, client_as, owner):
         course = Course.objects.create(teacher=owner, title="Nobody yet")

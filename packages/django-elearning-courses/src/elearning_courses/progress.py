@@ -13,6 +13,7 @@ lessons or courses.
 """
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -25,6 +26,7 @@ from .models import Enrollment, Lesson, LessonCompletion
 
 __all__ = [
     "Progress",
+    "require_learner",
     "complete_lesson",
     "uncomplete_lesson",
     "is_completed",
@@ -63,13 +65,15 @@ class Progress:
 NO_PROGRESS = Progress(0, 0, 0)
 
 
-def _require_learner(student, lesson):
-    """Only an enrolled student who may open ``lesson`` tracks progress through it."""
+def require_learner(student, lesson):
+    """Raise :class:`~elearning_courses.exceptions.CourseActionDenied` unless ``student``
+    is an enrolled student who may open ``lesson``: only they track progress through it
+    (staff and teachers read lessons without being enrolled, and track nothing)."""
     if not rules.is_student(student):
         raise CourseActionDenied(_("Only students track their progress."), "not_student")
-    if not rules.can_view_lesson(student, lesson):
-        if not rules.is_enrolled(student, lesson.course):
-            raise CourseActionDenied(_("Enroll in this course to track your progress."), "not_enrolled")
+    if not rules.is_enrolled(student, lesson.course):
+        raise CourseActionDenied(_("Enroll in this course to track your progress."), "not_enrolled")
+    if not rules.can_view_lesson(student, lesson, access=SimpleNamespace(is_enrolled=True)):
         raise CourseActionDenied(_("This lesson is not available."), "not_visible")
 
 
@@ -81,7 +85,7 @@ def complete_lesson(student, lesson):
     ``not_enrolled``, ``not_visible``) for anyone but an enrolled student who may
     open the lesson.
     """
-    _require_learner(student, lesson)
+    require_learner(student, lesson)
     return LessonCompletion.objects.get_or_create(
         student=student, lesson=lesson, defaults={"course_id": lesson.course_id}
     )
@@ -92,7 +96,7 @@ def uncomplete_lesson(student, lesson):
 
     The same rules as :func:`complete_lesson`; idempotent too.
     """
-    _require_learner(student, lesson)
+    require_learner(student, lesson)
     deleted, _rows = LessonCompletion.objects.filter(student=student, lesson=lesson).delete()
     return bool(deleted)
 

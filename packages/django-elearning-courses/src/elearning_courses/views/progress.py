@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .. import content, progress, rules
 from .mixins import get_course, page_context, safe_next
@@ -41,6 +41,8 @@ def lesson_complete(request, pk, lesson_pk):
         return redirect_to_login(request.POST.get("next") or request.path)
     course = _visible_course(request, pk)
     lesson = content.get_lesson(request.user, course, lesson_pk)
+    # Who asks first: a 403 says more than a 400 to someone who may not do it at all.
+    progress.require_learner(request.user, lesson)
     action = request.POST.get("action")
     if action not in ACTIONS:
         return HttpResponseBadRequest(_("Unknown action: send “complete” or “undo”."))
@@ -65,7 +67,7 @@ def _columns():
     return [("name", _("Student")), ("done", _("Lessons done")), ("visit", _("Last visit"))]
 
 
-@require_GET
+@require_safe
 def progress_table(request, pk):
     """The teacher's table of every enrolled student's progress, sortable and paginated."""
     if not request.user.is_authenticated:
@@ -109,7 +111,7 @@ def spreadsheet_safe(value):
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
-@require_GET
+@require_safe
 def progress_csv(request, pk):
     """The progress table as a CSV download (UTF-8, one row per enrolled student)."""
     if not request.user.is_authenticated:
