@@ -78,10 +78,6 @@ class CourseChildMixin(BaseViewSet):
         courses = Course.objects.visible_to(self.request.user).select_related("teacher")
         return get_object_or_404(courses, pk=self.kwargs["course_pk"])
 
-    @property
-    def can_view_drafts(self):
-        return rules.can_view_drafts(self.request.user, self.course)
-
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.course  # noqa: B018  (404 first, before any other check)
