@@ -88,7 +88,8 @@
   function showError(message) {
     if (errorBox) {
       errorBox.textContent = message;
-      errorBox.classList.remove("d-none");
+      errorBox.setAttribute("role", "alert");
+      errorBox.hidden = false;
     }
   }
 
@@ -100,7 +101,7 @@
 
   function save() {
     var state = before;
-    if (errorBox) { errorBox.classList.add("d-none"); }
+    if (errorBox) { errorBox.hidden = true; }
     fetch(builder.getAttribute("data-reorder-url"), {
       method: "POST",
       credentials: "same-origin",
