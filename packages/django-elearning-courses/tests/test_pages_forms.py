@@ -334,7 +334,7 @@ class TestQueryCounts:
     def test_catalog_anonymous(self, rows, seed, client, django_assert_num_queries, settings):
         settings.ELEARNING_COURSES = {"CATALOG_PAGE_SIZE": 50}
         seed(rows)
-        with django_assert_num_queries(2):  # count + page
+        with django_assert_num_queries(3):  # subjects with their counts, count, page
             response = client.get("/courses/")
         assert len(response.context["courses"]) == rows
 
@@ -342,7 +342,7 @@ class TestQueryCounts:
         settings.ELEARNING_COURSES = {"CATALOG_PAGE_SIZE": 50}
         _courses, students = seed(rows)
         client.force_login(students[0])
-        with django_assert_num_queries(5):  # session, user, count, page, unread count
+        with django_assert_num_queries(6):  # session, user, subjects, count, page, unread count
             client.get("/courses/")
 
     def test_my_courses(self, rows, seed, client, django_assert_num_queries, settings):

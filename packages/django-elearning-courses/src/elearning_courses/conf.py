@@ -54,6 +54,14 @@ DEFAULTS = {
     "EMBED_PROVIDERS": ["youtube", "vimeo"],
     # Folder, inside the site's default storage, that course cover images are stored in.
     "COVER_UPLOAD_DIR": "elearning_courses/covers",
+    # Largest accepted cover upload, in bytes.
+    "COVER_MAX_BYTES": 5 * 1024 * 1024,
+    # Most pixels (width x height) a cover upload may decode to: a small file can
+    # decode to a huge image.
+    "COVER_MAX_PIXELS": 6000 * 4000,
+    # Covers are re-encoded to fit in a COVER_SIZE x COVER_SIZE square (pixels),
+    # keeping their proportions; the pages show them cropped to 16:9.
+    "COVER_SIZE": 1200,
     # Courses per page in the catalog (pages and API use the site's page size).
     "CATALOG_PAGE_SIZE": 12,
     # Notifications per page on the notifications page.

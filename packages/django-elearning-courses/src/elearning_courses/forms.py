@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from elearning_users.forms import BootstrapFormMixin
 
 from .conf import app_settings
+from .covers import process_cover
 from .materials import allowed_extensions, validate_material_upload
 from .models import Course, CourseBlock, CourseMaterial, Feedback
 
@@ -28,17 +29,84 @@ class CourseSearchForm(forms.Form):
     )
 
 
+class CatalogForm(CourseSearchForm):
+    """The catalog's search, subject filter (``?subject=<slug>``) and order (``?sort=``).
+
+    The view matches the subject's slug against the subjects it lists. A value that is
+    not valid is ignored: see :meth:`value`.
+    """
+
+    SORTS = {
+        "newest": _("Newest"),
+        "rating": _("Best rated"),
+        "popular": _("Most popular"),
+    }
+    DEFAULT_SORT = "newest"
+
+    subject = forms.SlugField(label=_("Subject"), required=False, max_length=100)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
+
+    def value(self, name, default=""):
+        """The cleaned value of ``name``, or ``default`` when it is missing or invalid."""
+        if not self.is_bound or name in self.errors:
+            return default
+        return self.cleaned_data.get(name) or default
+
+
 class CourseForm(BootstrapFormMixin, forms.ModelForm):
+    """A course's title, description, subject, cover and published state.
+
+    The cover is not a model field of the form: :meth:`course_data` gives the services
+    a re-encoded image to store, ``False`` to remove the cover or ``None`` to keep it.
+    """
+
+    cover = forms.FileField(
+        label=_("Cover image"),
+        required=False,
+        max_length=255,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+    remove_cover = forms.BooleanField(label=_("Remove the cover"), required=False)
+
+    field_order = ["title", "description", "subject", "cover", "remove_cover", "is_published"]
+
     class Meta:
         model = Course
-        fields = ("title", "description")
+        fields = ("title", "description", "subject", "is_published")
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        labels = {"is_published": _("Published")}
+        help_texts = {"is_published": _("Drafts are seen only by you.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].empty_label = _("No subject")
+        self.fields["cover"].help_text = _(
+            "JPEG, PNG, GIF or WebP, at most %(size)s. Shown on the course's card and page."
+        ) % {"size": filesizeformat(app_settings.COVER_MAX_BYTES)}
+        if not self.instance.cover:
+            del self.fields["remove_cover"]
 
     def clean_title(self):
         title = (self.cleaned_data.get("title") or "").strip()
         if not title:
             raise ValidationError(_("Give the course a title."), code="required")
         return title
+
+    def clean_cover(self):
+        upload = self.cleaned_data.get("cover")
+        return process_cover(upload) if upload else None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("remove_cover") and cleaned_data.get("cover"):
+            self.add_error("cover", _("Upload a new cover or remove the cover, not both."))
+        return cleaned_data
+
+    def course_data(self):
+        """The keyword arguments of ``services.create_course`` / ``update_course``."""
+        data = {name: self.cleaned_data[name] for name in self._meta.fields}
+        data["cover"] = False if self.cleaned_data.get("remove_cover") else self.cleaned_data["cover"]
+        return data
 
 
 class MaterialForm(BootstrapFormMixin, forms.Form):

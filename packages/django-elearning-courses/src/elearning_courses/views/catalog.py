@@ -1,46 +1,82 @@
 """The course catalog and the "my courses" page."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Count, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.views.generic import ListView
 
 from elearning_users.models import Role
 
 from .. import progress
 from ..conf import app_settings
-from ..forms import CourseSearchForm
-from ..models import Course, CourseBlock
+from ..forms import CatalogForm, CourseSearchForm
+from ..models import Course, CourseBlock, Subject
 from .mixins import CoursePageMixin, LenientPaginationMixin
 
 
 class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
-    """Every course, newest first, searchable with ``?q=`` and paginated.
+    """The published courses, searchable with ``?q=``, filtered by ``?subject=<slug>``,
+    sorted by ``?sort=newest|rating|popular`` and paginated.
 
-    Two queries whatever the page size: the count and the page's rows, with
-    ``enrollment_count``, ``average_rating`` and the teacher in the same query.
+    Drafts are never listed here, not even for their teacher ("Courses I teach" and
+    the course page show them). An invalid parameter is ignored. Three queries whatever
+    the number of courses and subjects: the subjects with their course counts, the
+    count and the page's rows, with ``enrollment_count``, ``average_rating`` and the
+    teacher in the same query.
     """
 
     template_name = "elearning_courses/course_list.html"
     context_object_name = "courses"
+    #: ``?sort=`` -> the order of the rows; the newest first among equals.
+    ORDERINGS = {
+        "newest": ("-created_at", "-id"),
+        "rating": (F("average_rating").desc(nulls_last=True), "-created_at", "-id"),
+        "popular": ("-enrollment_count", "-created_at", "-id"),
+    }
+    # What get_queryset() found; these defaults are for the views that reuse the page.
+    subjects, subject, sort = (), None, CatalogForm.DEFAULT_SORT
 
     def get_paginate_by(self, queryset):
         return app_settings.CATALOG_PAGE_SIZE
 
     def get_queryset(self):
-        self.search_form = CourseSearchForm(self.request.GET or None)
-        self.search_query = ""
-        if self.search_form.is_valid():
-            self.search_query = self.search_form.cleaned_data["q"].strip()
-        return Course.objects.search(self.search_query).with_stats().order_by("-created_at", "-id")
+        self.search_form = form = CatalogForm(self.request.GET or None)
+        self.search_query = form.value("q").strip()
+        self.sort = form.value("sort", CatalogForm.DEFAULT_SORT)
+        courses = Course.objects.published().search(self.search_query)
+        self.subjects = list(subject_counts(courses))
+        slug = form.value("subject")
+        self.subject = next((subject for subject in self.subjects if subject.slug == slug), None)
+        if self.subject is not None:
+            courses = courses.filter(subject=self.subject)
+        return courses.with_stats().select_related("subject").order_by(*self.ORDERINGS[self.sort])
 
     def get_context_data(self, **kwargs):
-        from urllib.parse import urlencode
-
+        params = {
+            "q": self.search_query,
+            "subject": self.subject.slug if self.subject else "",
+            "sort": "" if self.sort == CatalogForm.DEFAULT_SORT else self.sort,
+        }
         kwargs.update(
             search_form=self.search_form,
             search_query=self.search_query,
-            pagination_query=urlencode({"q": self.search_query}) if self.search_query else "",
+            subjects=self.subjects,
+            current_subject=self.subject,
+            sort=self.sort,
+            pagination_query=urlencode({name: value for name, value in params.items() if value}),
         )
         return super().get_context_data(**kwargs)
+
+
+def subject_counts(courses):
+    """Every subject, by name, with its ``course_count`` among ``courses``: one query,
+    a correlated count per subject (a site has a few dozen at most)."""
+    counts = (
+        courses.filter(subject=OuterRef("pk")).order_by().values("subject").annotate(n=Count("*")).values("n")
+    )
+    return Subject.objects.annotate(course_count=Coalesce(Subquery(counts), Value(0)))
 
 
 class MyCoursesView(LoginRequiredMixin, CatalogView):

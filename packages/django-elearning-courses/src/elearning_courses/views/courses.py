@@ -102,8 +102,10 @@ class CourseCreateView(TeacherRequiredMixin, CoursePageMixin, FormView):
     template_name = "elearning_courses/course_form.html"
 
     def form_valid(self, form):
-        course = services.create_course(self.request.user, **form.cleaned_data)
+        course = services.create_course(self.request.user, **form.course_data())
         messages.success(self.request, _("The course “%(title)s” was created.") % {"title": course.title})
+        if not course.is_published:
+            messages.info(self.request, _("It is a draft: students do not see it until you publish it."))
         return redirect(course.get_absolute_url())
 
 
@@ -115,8 +117,15 @@ class CourseUpdateView(OwnedCourseMixin, UpdateView):
         return self.course
 
     def form_valid(self, form):
-        course = services.update_course(self.request.user, self.course, **form.cleaned_data)
-        messages.success(self.request, _("Your changes were saved."))
+        # The initial values are the course's before the form's validation changed it.
+        was_published = form.initial["is_published"]
+        course = services.update_course(self.request.user, self.course, **form.course_data())
+        if course.is_published and not was_published:
+            messages.success(self.request, _("The course is published: students can find it now."))
+        elif was_published and not course.is_published:
+            messages.success(self.request, _("The course is a draft now: only you and staff see it."))
+        else:
+            messages.success(self.request, _("Your changes were saved."))
         return redirect(course.get_absolute_url())
 
 
