@@ -68,7 +68,9 @@ def test_teacher_and_student_share_a_course(demo_server, live_url, new_page, tmp
     log_in(student, live_url, "stu")
     student.goto(live_url + "/courses/")
     student.get_by_role("link", name="Browser testing 101").click()
-    expect(student.get_by_text("1 material is available to enrolled students.")).to_be_visible()
+    # Before enrolling: the outline's titles, not links.
+    expect(student.get_by_text("Enroll to open the lessons.")).to_be_visible()
+    expect(student.get_by_role("link", name="Week 1 notes", exact=True)).to_have_count(0)
     student.get_by_role("button", name="Enroll").click()
     expect(student.get_by_text("You are enrolled in “Browser testing 101”. Welcome!")).to_be_visible()
 
@@ -80,11 +82,14 @@ def test_teacher_and_student_share_a_course(demo_server, live_url, new_page, tmp
     expect(feed.get_by_role("link", name="stu enrolled in Browser testing 101.")).to_be_visible()
     expect(teacher.locator("#home-notifications-empty")).to_be_hidden()
 
+    # The material is a file lesson: its page has the download button.
+    student.get_by_role("link", name="Week 1 notes", exact=True).click()
     with student.expect_download() as download_info:
-        student.get_by_role("link", name="Week 1 notes", exact=True).click()
+        student.get_by_role("link", name="Download week-1.pdf").click()
     download = download_info.value
     assert download.suggested_filename == "week-1.pdf"
     assert open(download.path(), "rb").read() == PDF
+    student.go_back()
 
     student.get_by_role("radio", name="4 stars", exact=True).check()
     student.get_by_label("Comment").fill("Clear and hands-on.")

@@ -99,15 +99,15 @@ def test_course_details(demo_server, live_url, new_page):
     course_url = f"{live_url}/courses/{course_id}/"
 
     # A visitor: "Not rated yet" is as large as the rest of its line, on the course page
-    # and on the cards; a course without materials says so in words, not "0 materials".
+    # and on the cards; a course without lessons says so in words, not "0 lessons".
     visitor = new_page()
     visitor.goto(course_url)
     same_size = "el => getComputedStyle(el).fontSize === getComputedStyle(el.parentElement).fontSize"
     rating = visitor.locator("header .elearning-rating")
     expect(rating).to_have_text("Not rated yet")
     assert rating.evaluate(same_size)
-    expect(visitor.locator("#materials")).to_contain_text("No materials yet: the teacher has not shared any.")
-    expect(visitor.locator("#materials")).not_to_contain_text("0 materials")
+    expect(visitor.locator("#materials")).to_contain_text("The teacher has not published any lessons yet.")
+    expect(visitor.locator("#materials")).not_to_contain_text("0 lessons")
     visitor.goto(live_url + "/courses/")
     for card_rating in visitor.locator(".card .elearning-rating").all():
         assert card_rating.evaluate(same_size)
