@@ -140,9 +140,12 @@ class Course(models.Model):
         indexes = [
             # The catalog's order: newest first, LIMIT 20 reads the index only.
             models.Index(fields=["-created_at", "-id"], name="elearning_course_newest_idx"),
-            # The catalog's count of published courses and their count per subject read
-            # this index only, not every row (benchmarks/catalog.py: 10x faster at 10,000).
-            models.Index(fields=["is_published", "subject"], name="elearning_course_published_idx"),
+            # The catalog: the count of published courses and their count per subject read
+            # this index only, not every row; a subject's newest courses walk it in order.
+            # Subject first: SQLite uses it without ANALYZE statistics.
+            models.Index(
+                fields=["subject", "-created_at", "-id", "is_published"], name="elearning_course_subject_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,5 +1,6 @@
 """An index for the catalog: the count of published courses and their count per subject
-read it alone instead of every row of the course table."""
+read it alone instead of every row of the course table, and a subject's newest courses
+are read in its order."""
 
 from django.db import migrations, models
 
@@ -12,6 +13,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="course",
-            index=models.Index(fields=["is_published", "subject"], name="elearning_course_published_idx"),
+            index=models.Index(
+                fields=["subject", "-created_at", "-id", "is_published"], name="elearning_course_subject_idx"
+            ),
         ),
     ]
