@@ -67,6 +67,8 @@ class Page:
 
 
 COURSE = {"pk": "{course}"}
+MODULE = {"pk": "{course}", "module_pk": "{module}"}
+LESSON = {"pk": "{course}", "lesson_pk": "{lesson}"}
 PAGES = [
     Page("home", EVERYONE),
     Page("elearning_courses:catalog", EVERYONE),
@@ -92,6 +94,14 @@ PAGES = [
     Page("elearning_courses:students", TEACHER, COURSE),
     Page("elearning_courses:block", TEACHER, {"pk": "{course}", "student_pk": "{sam}"}),
     Page("elearning_courses:blocked", TEACHER, COURSE),
+    Page("elearning_courses:course_content", TEACHER, COURSE, "[data-content-builder]"),
+    Page("elearning_courses:module_create", TEACHER, COURSE),
+    Page("elearning_courses:module_update", TEACHER, MODULE),
+    Page("elearning_courses:module_delete", TEACHER, MODULE),
+    Page("elearning_courses:lesson_create", TEACHER, MODULE, label="lesson kind chooser"),
+    Page("elearning_courses:lesson_detail", MEMBERS, LESSON),
+    Page("elearning_courses:lesson_update", TEACHER, LESSON),
+    Page("elearning_courses:lesson_delete", TEACHER, LESSON),
 ]
 
 # Named URLs that are not pages a person looks at, and why.
@@ -105,6 +115,10 @@ NOT_PAGES = {
     "elearning_courses:notification_read_all": "POST only",
     "elearning_courses:notification_open": "a redirect to the notification's page",
     "elearning_courses:material_download": "a file download",
+    "elearning_courses:content_reorder": "POST only (JSON from the content page's drag and drop)",
+    "elearning_courses:module_move": "POST only (the Move buttons of the content page)",
+    "elearning_courses:lesson_move": "POST only (the Move buttons of the content page)",
+    "elearning_courses:lesson_media": "a lesson's video or picture, shown inside the lesson page",
     "schema": "the OpenAPI document (YAML), shown by the Swagger and ReDoc pages",
 }
 # Whole URL prefixes that are not the demo's pages: Django's admin has its own templates
@@ -133,7 +147,8 @@ course = Course.objects.get(title="Django for beginners")
 alice, sam, lee = (User.objects.get(username=name) for name in ("alice", "sam", "lee"))
 services.block(alice, course, lee, "Off-topic posts.")  # so the blocked list has a row
 other = Course.objects.get(title="Real-time web with Channels")
-print("ids", course.pk, course.materials.first().pk, sam.pk, other.pk)
+lesson = course.lessons.order_by("module__position", "position", "pk").first()
+print("ids", course.pk, course.materials.first().pk, sam.pk, other.pk, lesson.module_id, lesson.pk)
 """
 
 
@@ -177,8 +192,9 @@ def site(tmp_path_factory):
     server = DemoServer(tmp_path_factory.mktemp("a11y"))
     try:
         server.manage("load_demo_data")
-        found = re.search(r"^ids (\d+) (\d+) (\d+) (\d+)$", server.shell(SETUP), re.M).groups()
-        yield server.start(), dict(zip(("course", "material", "sam", "other_course"), found, strict=True))
+        found = re.search(r"^ids (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", server.shell(SETUP), re.M).groups()
+        names = ("course", "material", "sam", "other_course", "module", "lesson")
+        yield server.start(), dict(zip(names, found, strict=True))
     finally:
         server.stop()
 
