@@ -95,8 +95,12 @@ def taught(course, owner, enrolled, make_user, material):
 
 @pytest.mark.django_db
 class TestPagesInGerman:
-    def test_the_check_finds_english(self, client, taught):
+    def test_the_check_finds_english(self, client, taught, owner):
         assert "Search courses" in english_left(client.get("/courses/").content.decode())
+        client.force_login(owner)
+        assert "Modules and lessons" in english_left(
+            client.get(f"/courses/{taught.pk}/content/").content.decode()
+        )
 
     def test_catalog(self, client, german, taught):
         page = assert_german(client.get("/courses/"))
@@ -133,3 +137,273 @@ class TestPagesInGerman:
         response = client.get(f"/courses/{taught.pk}/students/")
         assert response.status_code == 403
         assert not english_left(response.content.decode())
+
+
+@pytest.fixture
+def subject(db):
+    from elearning_courses.models import Subject
+
+    return Subject.objects.create(name="Mathematik", slug="mathematik")
+
+
+@pytest.fixture
+def content(taught, subject, enrolled, owner):
+    """The course, in a subject, with a published module holding a lesson of every kind
+    (and a draft lesson), a draft module, six announcements, and its enrolled student
+    part-way through (one lesson complete, the last one opened)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from elearning_courses.models import (
+        Announcement,
+        CourseMaterial,
+        Enrollment,
+        Lesson,
+        LessonCompletion,
+        Module,
+    )
+
+    from .conftest import PDF_BYTES
+    from .content_fixtures import WEBM, png_upload
+
+    taught.subject = subject
+    taught.save(update_fields=["subject"])
+    module = Module.objects.create(course=taught, title="Grundlagen", description="Der Anfang.", position=0)
+    Module.objects.create(course=taught, title="Vertiefung", position=1, is_published=False)
+
+    def material(title, upload):
+        return CourseMaterial.objects.create(
+            course=taught,
+            title=title,
+            file=upload,
+            original_name=upload.name,
+            size=upload.size,
+            content_type=upload.content_type,
+        )
+
+    lessons = {
+        "text": Lesson(title="Willkommen", text="# Hallo\n\nSchön, dass Sie da sind."),
+        "video": Lesson(
+            title="Einführungsvideo",
+            material=material("Video", SimpleUploadedFile("a.webm", WEBM, "video/webm")),
+        ),
+        "embed": Lesson(title="Vortrag", url="https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
+        "image": Lesson(title="Diagramm", material=material("Bild", png_upload())),
+        "file": Lesson(
+            title="Skript",
+            material=material("Skript", SimpleUploadedFile("s.pdf", PDF_BYTES, "application/pdf")),
+        ),
+        "link": Lesson(title="Dokumentation", url="https://example.com/docs"),
+    }
+    for position, (kind, lesson) in enumerate(lessons.items()):
+        lesson.module, lesson.kind, lesson.position = module, kind, position
+        lesson.save()
+    lessons["draft"] = Lesson.objects.create(
+        module=module, kind="text", title="Bald", text="Noch nicht fertig.", position=9, is_published=False
+    )
+    LessonCompletion.objects.create(student=enrolled, lesson=lessons["text"], course=taught)
+    Enrollment.objects.filter(student=enrolled, course=taught).update(
+        last_lesson=lessons["video"], last_visited_at=datetime.datetime(2024, 3, 6, 9, tzinfo=datetime.UTC)
+    )
+    for number in range(6):
+        Announcement.objects.create(
+            course=taught, author=owner, title=f"Hinweis {number}", body="**Wichtig**"
+        )
+    return lessons
+
+
+def lesson_page(lesson):
+    return f"/courses/{lesson.course_id}/lessons/{lesson.pk}/"
+
+
+@pytest.mark.django_db
+class TestContentPagesInGerman:
+    @pytest.mark.parametrize("kind", ["text", "video", "embed", "image", "file", "link"])
+    def test_lesson_page_of_each_kind(self, client, german, content, enrolled, kind):
+        client.force_login(enrolled)
+        page = assert_german(client.get(lesson_page(content[kind])))
+        assert "Vorherige Lektion:" in page or "Nächste Lektion:" in page
+        expected = {
+            "text": "Schön, dass Sie da sind.",
+            "video": "Ihr Browser kann dieses Video nicht abspielen.",
+            "embed": "Video auf seiner Website öffnen",
+            "image": "Diagramm",
+            "file": "Herunterladen",
+            "link": "öffnet sich in einem neuen Tab",
+        }[kind]
+        assert expected in page
+        assert ("Erledigt ✓" if kind == "text" else "Als erledigt markieren") in page
+
+    def test_a_draft_lesson_for_its_teacher(self, client, german, content, owner):
+        client.force_login(owner)
+        page = assert_german(client.get(lesson_page(content["draft"])))
+        assert "Entwurf: für Teilnehmende nicht sichtbar" in page
+        assert "Lektion bearbeiten" in page
+
+    def test_course_page_for_its_student(self, client, german, content, enrolled, taught):
+        client.force_login(enrolled)
+        page = assert_german(client.get(f"/courses/{taught.pk}/"))
+        assert "Ihr Fortschritt" in page
+        assert "1 von 6 Lektionen · 16 %" in page  # the percentage rounded down
+        assert "Dort weitermachen, wo Sie aufgehört haben" in page
+        assert "Zuletzt geöffnet: Einführungsvideo" in page
+        assert "Die 5 neuesten von 6 Ankündigungen werden angezeigt." in page
+        assert "Mathematik" in page
+        assert "Bald" not in page  # the draft lesson
+
+    def test_course_page_before_enrolling(self, client, german, content, student, taught):
+        client.force_login(student)
+        page = assert_german(client.get(f"/courses/{taught.pk}/"))
+        assert "Schreiben Sie sich ein, um die Lektionen zu öffnen." in page
+        client.logout()
+        assert "Melden Sie sich an und schreiben Sie sich ein" in assert_german(
+            client.get(f"/courses/{taught.pk}/")
+        )
+
+    def test_course_page_for_its_teacher(self, client, german, content, owner, taught):
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{taught.pk}/"))
+        assert "Ankündigung veröffentlichen" in page
+        assert "Inhalt bearbeiten" in page
+        assert "Vertiefung" in page  # the draft module, for its teacher
+
+    def test_draft_course_page(self, client, german, content, owner, taught):
+        type(taught).objects.filter(pk=taught.pk).update(is_published=False)
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{taught.pk}/"))
+        assert "Dieser Kurs ist ein Entwurf: Nur Sie und die Administration sehen ihn." in page
+
+    def test_content_builder(self, client, german, content, owner, taught):
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{taught.pk}/content/"))
+        assert "Module und Lektionen" in page
+        assert "Eingebettetes Video hinzufügen" in page
+        assert "„Grundlagen“ nach oben verschieben" in page
+
+    def test_empty_content_builder(self, client, german, course, owner):
+        client.force_login(owner)
+        assert "Noch keine Module" in assert_german(client.get(f"/courses/{course.pk}/content/"))
+
+    def test_module_forms(self, client, german, content, owner, taught):
+        client.force_login(owner)
+        module = content["text"].module
+        assert "Modul hinzufügen" in assert_german(client.get(f"/courses/{taught.pk}/modules/new/"))
+        assert "Modul bearbeiten" in assert_german(
+            client.get(f"/courses/{taught.pk}/modules/{module.pk}/edit/")
+        )
+        page = assert_german(client.get(f"/courses/{taught.pk}/modules/{module.pk}/delete/"))
+        assert "werden endgültig gelöscht" in page
+        page = assert_german(client.post(f"/courses/{taught.pk}/modules/new/", {"title": ""}))
+        assert "Dieses Feld ist zwingend erforderlich." in page
+
+    @pytest.mark.parametrize("kind", ["text", "video", "embed", "image", "file", "link"])
+    def test_lesson_forms(self, client, german, content, owner, taught, kind):
+        client.force_login(owner)
+        module = content["text"].module
+        new = f"/courses/{taught.pk}/modules/{module.pk}/lessons/new/"
+        assert "Welche Art von Lektion?" in assert_german(client.get(new))
+        assert "Neue Lektion" in assert_german(client.get(new, {"kind": kind}))
+        page = assert_german(client.get(f"{lesson_page(content[kind])}edit/"))
+        assert "Lektion bearbeiten" in page
+        assert "Fortschritt der Teilnehmenden" in assert_german(
+            client.get(f"{lesson_page(content[kind])}delete/")
+        )
+
+    def test_lesson_form_errors(self, client, german, content, owner, taught):
+        client.force_login(owner)
+        module = content["text"].module
+        new = f"/courses/{taught.pk}/modules/{module.pk}/lessons/new/?kind=link"
+        page = assert_german(
+            client.post(new, {"kind": "link", "title": "Verweis", "url": "ftp://example.com"})
+        )
+        assert "Geben Sie eine Adresse ein, die mit http:// oder https:// beginnt." in page
+
+    def test_progress_table(self, client, german, content, owner, taught):
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{taught.pk}/progress/"))
+        assert "Fortschritt in Django basics" in page
+        assert "Erledigte Lektionen" in page
+        assert "1 von 6" in page
+        assert "Noch nicht" in page  # the student who never opened a lesson
+
+    def test_empty_progress_table(self, client, german, course, owner):
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{course.pk}/progress/"))
+        assert "Hier erscheint der Fortschritt" in page
+
+    def test_announcement_forms(self, client, german, content, owner, taught):
+        from elearning_courses.models import Announcement
+
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{taught.pk}/announcements/new/"))
+        assert "alle Teilnehmenden werden benachrichtigt" in page
+        assert "Geben Sie der Ankündigung einen Titel." in assert_german(
+            client.post(f"/courses/{taught.pk}/announcements/new/", {"title": "", "body": ""})
+        )
+        announcement = Announcement.objects.filter(course=taught).first()
+        page = assert_german(client.get(f"/courses/{taught.pk}/announcements/{announcement.pk}/delete/"))
+        assert f"Die Ankündigung „{announcement.title}“ löschen?" in page
+
+    def test_catalog_with_subject_and_sort(self, client, german, content, subject):
+        page = assert_german(client.get("/courses/", {"subject": subject.slug, "sort": "rating"}))
+        assert "1 Kurs in Mathematik." in page
+        assert "Alle Fachgebiete" in page
+        assert "Am besten bewertet" in page
+        assert "Sortieren nach" in page
+
+    def test_course_forms(self, client, german, content, owner, taught):
+        from .content_fixtures import png_upload
+
+        client.force_login(owner)
+        page = assert_german(client.get("/courses/new/"))
+        assert "Titelbild" in page
+        assert "Entwürfe sehen nur Sie." in page
+        type(taught).objects.filter(pk=taught.pk).update(cover="covers/alt.png")
+        page = assert_german(client.get(f"/courses/{taught.pk}/edit/"))
+        assert "Titelbild entfernen" in page
+        assert "Kein Fachgebiet" in page
+        data = {
+            "title": taught.title,
+            "description": "",
+            "subject": "",
+            "is_published": "on",
+            "remove_cover": "on",
+        }
+        page = assert_german(client.post(f"/courses/{taught.pk}/edit/", {**data, "cover": png_upload()}))
+        assert "Laden Sie ein neues Titelbild hoch oder entfernen Sie das Titelbild, nicht beides." in page
+
+    def test_progress_of_my_courses(self, client, german, content, enrolled):
+        client.force_login(enrolled)
+        assert "1 von 6 Lektionen" in assert_german(client.get("/courses/mine/"))
+
+    def test_flash_messages(self, client, german, content, enrolled, taught):
+        client.force_login(enrolled)
+        lesson = content["video"]
+        response = client.post(f"{lesson_page(lesson)}complete/", {"action": "complete"}, follow=True)
+        assert "„Einführungsvideo“ ist als erledigt markiert." in assert_german(response)
+
+
+@pytest.mark.django_db
+def test_lesson_news_in_german_keeps_the_count_first(
+    german, content, enrolled, taught, django_capture_on_commit_callbacks
+):
+    """ "3 neue Lektionen": the count stays first, so a later update can read it and add to it."""
+    from django.utils import translation
+
+    from elearning_courses import announcements
+    from elearning_courses.models import Lesson, Notification
+
+    module = content["text"].module
+    new = [
+        Lesson.objects.create(module=module, kind="text", title=f"Neu {n}", position=20 + n) for n in range(3)
+    ]
+    with translation.override("de"):
+        with django_capture_on_commit_callbacks(execute=True):
+            announcements.lessons_published(taught, new[:1])
+        with django_capture_on_commit_callbacks(execute=True):
+            announcements.lessons_published(taught, new[1:])
+    messages = list(
+        Notification.objects.filter(recipient=enrolled, verb=Notification.Verb.LESSON).values_list(
+            "message", flat=True
+        )
+    )
+    assert messages == ["3 neue Lektionen in Django basics"]
