@@ -65,3 +65,15 @@ class TestCourseSubject:
         for bad in ("nope", ""):
             response = call("student", "get", f"/api/courses/?subject={bad}")
             assert response.status_code == 400 and "subject" in response.data
+
+
+class TestBrowsableAPI:
+    """The browsable API's HTML form lists the subjects by slug (the field reads as an object)."""
+
+    def test_course_form_offers_the_subjects(self, client, owner, course, subjects):
+        client.force_login(owner)
+        for url in ("/api/courses/", f"/api/courses/{course.pk}/"):
+            response = client.get(url, HTTP_ACCEPT="text/html")
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            assert '<option value="python"' in page and ">Python<" in page

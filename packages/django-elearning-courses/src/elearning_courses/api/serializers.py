@@ -58,6 +58,13 @@ class SubjectRefField(serializers.SlugRelatedField):
     def to_representation(self, value):
         return {"id": value.pk, "name": value.name, "slug": value.slug}
 
+    def get_choices(self, cutoff=None):
+        # The browsable API's select: keyed by slug (the representation is a dict).
+        queryset = self.get_queryset()
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {subject.slug: self.display_value(subject) for subject in queryset}
+
 
 class CourseSerializer(StrictJSONTypesMixin, serializers.ModelSerializer):
     teacher = UserRefSerializer(read_only=True)
