@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 
 from .covers import process_cover
 from .models import (
@@ -105,6 +105,8 @@ class LessonAdmin(admin.ModelAdmin):
     raw_id_fields = ("module", "material")
     # The course follows the module (Lesson.save).
     exclude = ("course",)
+    # Django 6's default for an address typed without a scheme (5.2 warns otherwise).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Enrollment)
