@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
 from elearning_courses import announcements
 from elearning_courses.exceptions import CourseActionDenied, CourseActionInvalid
@@ -233,6 +234,17 @@ class TestCreatePage:
         client = login("owner")
         assert client.get("/courses/999999/announcements/new/").status_code == 404
         assert client.put(create_url(course)).status_code == 405
+
+    def test_head_is_answered_as_get(self, everyone, announcement):
+        """HEAD goes wherever GET goes (RFC 9110): the pages, the log-in, the refusal."""
+        course = announcement.course
+        expected = {"anonymous": 302, "enrolled": 403, "owner": 200}
+        for url in (create_url(course), delete_url(announcement)):
+            for name, status in expected.items():
+                client = Client()
+                if everyone[name].is_authenticated:
+                    client.force_login(everyone[name])
+                assert client.head(url).status_code == status, (name, url)
 
 
 class TestDeletePage:

@@ -49,9 +49,9 @@ def _back(course):
     return course.get_absolute_url() + announcements.ANNOUNCEMENTS_ANCHOR
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def announcement_create(request, pk):
-    """The form page (GET) and its target (POST); only the course's teacher."""
+    """The form page (GET, HEAD) and its target (POST); only the course's teacher."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     course = _course_for(request, pk)
@@ -72,9 +72,9 @@ def announcement_create(request, pk):
     return render(request, "elearning_courses/announcement_form.html", context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def announcement_delete(request, pk, announcement_pk):
-    """The confirmation page (GET) and the deletion (POST): the teacher and staff."""
+    """The confirmation page (GET, HEAD) and the deletion (POST): the teacher and staff."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     course = _course_for(request, pk)
