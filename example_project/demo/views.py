@@ -54,7 +54,8 @@ def _course_context(user):
     from elearning_courses.models import Course, CourseBlock, Notification
     from elearning_users.models import Role
 
-    courses = Course.objects.with_stats().order_by("-created_at", "-id")
+    everyone = Course.objects.with_stats().select_related("subject").order_by("-created_at", "-id")
+    courses = everyone.published()
     if not user.is_authenticated:
         return {"latest_courses": courses[:HOME_COURSES]}
     context = {
@@ -63,7 +64,7 @@ def _course_context(user):
         ],
     }
     if getattr(user, "role", None) == Role.TEACHER:
-        context["my_courses"] = courses.taught_by(user)[:HOME_COURSES]
+        context["my_courses"] = everyone.taught_by(user)[:HOME_COURSES]  # their drafts too
     else:
         # The blocks say why a course left the list (the reason the teacher gave).
         context["blocks"] = CourseBlock.objects.filter(student=user).select_related("course")

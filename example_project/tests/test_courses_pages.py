@@ -39,6 +39,17 @@ def test_home_for_visitors_lists_the_newest_courses(client, courses):
     assert "elearning_courses/bell.js" not in html
 
 
+def test_home_lists_drafts_to_their_teacher_only(client, courses):
+    from elearning_courses.models import Course
+
+    Course.objects.create(teacher=courses["bob"], title="Bob's draft", is_published=False)
+    assert "Bob's draft" not in client.get("/").content.decode()
+    client.force_login(courses["sam"])
+    assert "Bob's draft" not in client.get("/").content.decode()
+    client.force_login(courses["bob"])
+    assert "Bob&#x27;s draft" in client.get("/").content.decode()
+
+
 def test_home_for_a_teacher_shows_their_courses_and_notifications(client, courses):
     client.force_login(courses["alice"])
     html = client.get("/").content.decode()

@@ -119,3 +119,36 @@ class TestVisibility:
     def test_teacher_finds_drafts_in_courses_i_teach(self, draft, client_as):
         html = client_as("owner").get("/courses/mine/").content.decode()
         assert draft.title in html and "data-draft-badge" in html
+
+
+class TestDraftsDoNotExistForOthers:
+    """A draft is a 404 wherever someone who may not see it reaches for it."""
+
+    def test_a_student_cannot_enroll_in_a_draft(self, client_as, draft, student):
+        from elearning_courses import services
+        from elearning_courses.exceptions import CourseActionDenied
+        from elearning_courses.models import Enrollment
+
+        response = client_as("student").post(f"/courses/{draft.pk}/enroll/")
+        assert response.status_code == 404
+        with pytest.raises(CourseActionDenied) as denied:
+            services.enroll(student, draft)
+        assert denied.value.code == "not_visible"
+        assert not Enrollment.objects.filter(student=student).exists()
+
+    @pytest.mark.parametrize("page", ["edit/", "delete/", "students/", "blocked/", "content/", "progress/"])
+    def test_teacher_pages_of_a_draft_are_a_404_for_other_teachers(self, client_as, draft, page):
+        assert client_as("other_teacher").get(f"/courses/{draft.pk}/{page}").status_code == 404
+        assert client_as("owner").get(f"/courses/{draft.pk}/{page}").status_code == 200
+
+    def test_the_teachers_course_list_shows_drafts_to_the_teacher_only(self, rf, draft, owner, student):
+        from django.contrib.auth.models import AnonymousUser
+        from django.template.loader import render_to_string
+
+        published = Course.objects.create(teacher=owner, title="Open course")
+        template = "elearning_courses/includes/teacher_courses.html"
+        for viewer in (AnonymousUser(), student):
+            html = render_to_string(template, {"teacher": owner, "user": viewer})
+            assert published.title in html and draft.title not in html
+        html = render_to_string(template, {"teacher": owner, "user": owner})
+        assert published.title in html and draft.title in html and "Draft" in html

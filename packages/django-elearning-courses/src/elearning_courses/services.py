@@ -227,6 +227,8 @@ def enroll(student, course):
     """
     if not rules.is_student(student):
         raise CourseActionDenied(_("Only students can enroll in courses."), "not_student")
+    if not course.is_published:
+        raise CourseActionDenied(_("No course found."), "not_visible")
     if rules.is_blocked(student, course):
         raise CourseActionDenied(_("You have been blocked from this course."), "blocked")
     try:

@@ -11,3 +11,16 @@ register = template.Library()
 def markdown_filter(text):
     """``{{ lesson.text|markdown }}``: Markdown rendered and sanitized (see :mod:`..markdown`)."""
     return render_markdown(text)
+
+
+@register.filter
+def courses_taught_for(teacher, viewer):
+    """The courses ``teacher`` teaches that ``viewer`` may see: the published ones, and the
+    drafts too when ``viewer`` is that teacher or staff."""
+    from ..models import Course
+    from ..rules import can_view_drafts
+
+    courses = Course.objects.filter(teacher=teacher)
+    if not can_view_drafts(viewer, Course(teacher=teacher)):
+        courses = courses.published()
+    return courses

@@ -136,8 +136,8 @@ class CourseDeleteView(OwnedCourseMixin, TemplateView):
         kwargs.update(
             heading=_("Delete “%(title)s”?") % {"title": self.course.title},
             message=_(
-                "The course, its materials, enrollments and feedback are deleted for good. "
-                "This cannot be undone."
+                "The course, its modules, lessons and materials, its announcements, "
+                "enrollments, progress and feedback are deleted for good. This cannot be undone."
             ),
             cancel_url=self.course.get_absolute_url(),
         )

@@ -14,8 +14,9 @@ from .mixins import get_course, safe_next
 @require_POST
 @login_required
 def enroll(request, pk):
-    """Enroll the student. Teachers and blocked students get a 403 (from the service)."""
-    course = get_course(pk)
+    """Enroll the student. Teachers and blocked students get a 403 (from the service); a
+    draft is a 404."""
+    course = get_course(pk, user=request.user)
     try:
         services.enroll(request.user, course)
     except ValidationError:  # already enrolled: a double click, not an error worth a 4xx page

@@ -4,8 +4,10 @@ from functools import wraps
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from .. import rules
 from ..conf import app_settings
@@ -61,10 +63,17 @@ def forbidden_page(view):
     return wrapped
 
 
-def get_course(pk, queryset=None):
-    """The course with primary key ``pk`` (with its teacher), or 404."""
+def get_course(pk, queryset=None, user=None):
+    """The course with primary key ``pk`` (with its teacher), or 404.
+
+    With ``user``, a draft that ``user`` may not see is a 404 too: to anyone but its
+    teacher and staff it does not exist (``rules.can_view_course``).
+    """
     queryset = queryset if queryset is not None else Course.objects.select_related("teacher")
-    return get_object_or_404(queryset, pk=pk)
+    course = get_object_or_404(queryset, pk=pk)
+    if user is not None and not rules.can_view_course(user, course):
+        raise Http404(_("No course found."))
+    return course
 
 
 class OwnedCourseMixin(LoginRequiredMixin, CoursePageMixin):
@@ -80,7 +89,7 @@ class OwnedCourseMixin(LoginRequiredMixin, CoursePageMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.course = get_course(kwargs[self.course_url_kwarg])
+        self.course = get_course(kwargs[self.course_url_kwarg], user=request.user)
         if not rules.can_edit_course(request.user, self.course):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
