@@ -28,7 +28,20 @@ def test_unknown_key(settings):
     assert ids({"MAX_BYTES": 3}, settings) == ["elearning_courses.E002"]
 
 
-@pytest.mark.parametrize("key", ["MATERIAL_MAX_BYTES", "CATALOG_PAGE_SIZE", "NOTIFICATIONS_PAGE_SIZE"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "MATERIAL_MAX_BYTES",
+        "CATALOG_PAGE_SIZE",
+        "NOTIFICATIONS_PAGE_SIZE",
+        "VIDEO_MAX_BYTES",
+        "LESSON_IMAGE_MAX_BYTES",
+        "LESSON_IMAGE_MAX_PIXELS",
+        "COVER_MAX_BYTES",
+        "COVER_MAX_PIXELS",
+        "COVER_SIZE",
+    ],
+)
 @pytest.mark.parametrize("value", [0, -5, "10", True, None])
 def test_bad_numbers(settings, key, value):
     assert ids({key: value}, settings) == ["elearning_courses.E003"]

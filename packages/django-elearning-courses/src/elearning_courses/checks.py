@@ -28,7 +28,17 @@ def check_settings(app_configs, **kwargs):
         ]
     from elearning_users.checks import settings_dict_errors
 
-    positive = ("MATERIAL_MAX_BYTES", "CATALOG_PAGE_SIZE", "NOTIFICATIONS_PAGE_SIZE")
+    positive = (
+        "MATERIAL_MAX_BYTES",
+        "CATALOG_PAGE_SIZE",
+        "NOTIFICATIONS_PAGE_SIZE",
+        "VIDEO_MAX_BYTES",
+        "LESSON_IMAGE_MAX_BYTES",
+        "LESSON_IMAGE_MAX_PIXELS",
+        "COVER_MAX_BYTES",
+        "COVER_MAX_PIXELS",
+        "COVER_SIZE",
+    )
     errors, values = settings_dict_errors("ELEARNING_COURSES", DEFAULTS, positive, "elearning_courses")
     if values is None:
         return errors
