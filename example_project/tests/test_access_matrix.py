@@ -38,7 +38,7 @@ from django.utils.timezone import now
 from rest_framework.authtoken.models import Token
 
 from elearning_chat.models import Connection, Message, Room
-from elearning_courses import services
+from elearning_courses import announcements, services
 from elearning_courses.models import Course, Feedback, Notification
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -74,6 +74,22 @@ MATRIX = {
     "elearning_users:profile": {
         ANON: "* 302",
         "*": "POST PUT 302, PATCH DELETE 405, * 200",
+    },
+    # Open to anyone, signed in or not (as Django's): the next page is the same whether an
+    # account has the address or not.
+    "elearning_users:password_reset": {
+        "*": "PATCH DELETE 405, * 200",
+    },
+    "elearning_users:password_reset_done": {
+        "*": "GET HEAD OPTIONS 200, * 405",
+    },
+    # A link that is not usable (used, expired or mangled) is the page offering a new one,
+    # whatever the method (Django's PasswordResetConfirmView answers it before dispatching).
+    "elearning_users:password_reset_confirm": {
+        "*": "* 200",
+    },
+    "elearning_users:password_reset_complete": {
+        "*": "GET HEAD OPTIONS 200, * 405",
     },
     "elearning_users:password_change": {
         ANON: "* 302",
@@ -201,6 +217,36 @@ MATRIX = {
         STAFF: "GET HEAD 404, * 405",
         "*": "GET HEAD 403, * 405",
     },
+    # Only enrolled students track progress (the owner and staff too would have to enroll).
+    "elearning_courses:lesson_complete": {
+        ANON: "POST 302, * 405",
+        ENROLLED: "POST 302, * 405",
+        "*": "POST 403, * 405",
+    },
+    "elearning_courses:progress": {
+        ANON: "GET HEAD 302, * 405",
+        OWNER: "GET HEAD 200, * 405",
+        STAFF: "GET HEAD 200, * 405",
+        "*": "GET HEAD 403, * 405",
+    },
+    "elearning_courses:progress_csv": {
+        ANON: "GET HEAD 302, * 405",
+        OWNER: "GET HEAD 200, * 405",
+        STAFF: "GET HEAD 200, * 405",
+        "*": "GET HEAD 403, * 405",
+    },
+    # The teacher posts; staff may delete an announcement but not post one.
+    "elearning_courses:announcement_create": {
+        ANON: "GET HEAD POST 302, * 405",
+        OWNER: "GET HEAD 200, POST 302, * 405",
+        "*": "GET HEAD POST 403, * 405",
+    },
+    "elearning_courses:announcement_delete": {
+        ANON: "GET HEAD POST 302, * 405",
+        OWNER: "GET HEAD 200, POST 302, * 405",
+        STAFF: "GET HEAD 200, POST 302, * 405",
+        "*": "GET HEAD POST 403, * 405",
+    },
     "elearning_courses:material_delete": {
         ANON: "* 302",
         OWNER: "POST 302, PUT PATCH DELETE 405, * 200",
@@ -301,6 +347,80 @@ MATRIX = {
         ENROLLED: "POST 403, PUT PATCH DELETE 405, * 200",
         OWNER: "POST 201, PUT PATCH DELETE 405, * 200",
         "*": "OPTIONS 200, PUT PATCH DELETE 405, * 403",
+    },
+    "elearning_courses_api:course-reorder": {
+        ANON: "* 403",
+        OWNER: "OPTIONS POST 200, * 405",
+        "*": "OPTIONS 200, POST 403, * 405",
+    },
+    # One's own progress: enrolled students only (the owner and staff are not learners).
+    "elearning_courses_api:course-progress": {
+        ANON: "* 403",
+        ENROLLED: "GET HEAD OPTIONS 200, * 405",
+        "*": "GET HEAD 403, OPTIONS 200, * 405",
+    },
+    "elearning_courses_api:course-progress-students": {
+        ANON: "* 403",
+        OWNER: "GET HEAD OPTIONS 200, * 405",
+        STAFF: "GET HEAD OPTIONS 200, * 405",
+        "*": "GET HEAD 403, OPTIONS 200, * 405",
+    },
+    # The outline of a published course is public (to signed-in API users); changes are
+    # the owner's (403 before the method is looked at).
+    "elearning_courses_api:course-module-list": {
+        ANON: "* 403",
+        OWNER: "GET HEAD OPTIONS 200, POST 201, * 405",
+        "*": "GET HEAD OPTIONS 200, * 403",
+    },
+    "elearning_courses_api:course-module-detail": {
+        ANON: "* 403",
+        OWNER: "POST 405, DELETE 204, * 200",
+        "*": "GET HEAD OPTIONS 200, POST 405, * 403",
+    },
+    "elearning_courses_api:course-lesson-list": {
+        ANON: "* 403",
+        OWNER: "GET HEAD OPTIONS 200, POST 201, * 405",
+        "*": "GET HEAD OPTIONS 200, * 403",
+    },
+    # A lesson's content: its teacher, staff and enrolled students.
+    "elearning_courses_api:course-lesson-detail": {
+        ANON: "* 403",
+        ENROLLED: "GET HEAD OPTIONS 200, POST 405, * 403",
+        OWNER: "POST 405, DELETE 204, * 200",
+        STAFF: "GET HEAD OPTIONS 200, POST 405, * 403",
+        "*": "OPTIONS 200, POST 405, * 403",
+    },
+    "elearning_courses_api:course-lesson-complete": {
+        ANON: "* 403",
+        ENROLLED: "OPTIONS POST DELETE 200, * 405",
+        "*": "OPTIONS 200, POST DELETE 403, * 405",
+    },
+    # As on the site: the world's lesson is a file lesson, with no inline media (404).
+    "elearning_courses_api:course-lesson-media": {
+        ANON: "* 403",
+        ENROLLED: "GET HEAD 404, OPTIONS 200, * 405",
+        OWNER: "GET HEAD 404, OPTIONS 200, * 405",
+        STAFF: "GET HEAD 404, OPTIONS 200, * 405",
+        "*": "GET HEAD 403, OPTIONS 200, * 405",
+    },
+    # Announcements are for the class: its teacher, staff and enrolled students read them.
+    "elearning_courses_api:course-announcement-list": {
+        ANON: "* 403",
+        ENROLLED: "GET HEAD OPTIONS 200, * 403",
+        OWNER: "GET HEAD OPTIONS 200, POST 201, * 405",
+        STAFF: "GET HEAD OPTIONS 200, * 403",
+        "*": "* 403",
+    },
+    "elearning_courses_api:course-announcement-detail": {
+        ANON: "* 403",
+        ENROLLED: "GET HEAD OPTIONS 200, POST PUT PATCH 405, DELETE 403",
+        OWNER: "GET HEAD OPTIONS 200, POST PUT PATCH 405, DELETE 204",
+        STAFF: "GET HEAD OPTIONS 200, POST PUT PATCH 405, DELETE 204",
+        "*": "POST PUT PATCH 405, * 403",
+    },
+    "elearning_courses_api:subject-list": {
+        ANON: "* 403",
+        "*": "GET HEAD OPTIONS 200, * 405",
     },
     "elearning_courses_api:enrollment-list": {
         ANON: "* 403",
@@ -508,6 +628,7 @@ class World:
     block: object
     feedback: Feedback
     notification: Notification
+    announcement: object
     room: Room
     message: Message
     token: Token
@@ -541,6 +662,7 @@ def make_world(private_root):
     block = services.block(owner, course, users[BLOCKED], "Spam")
     feedback, _created = services.save_feedback(users[ENROLLED], course, rating=4, comment="Good")
     notification = Notification.objects.filter(recipient=owner).order_by("id").first()
+    announcement = announcements.post_announcement(owner, course, title="Welcome", body="Hello, class.")
     room = Room.objects.create(slug=course.chat_room, title=course.title, created_by=owner)
     message = Message.objects.create(room=room, author=users[ENROLLED], body="hello")
     # A presence row, so that every model in the admin has an object to open.
@@ -555,6 +677,7 @@ def make_world(private_root):
         block=block,
         feedback=feedback,
         notification=notification,
+        announcement=announcement,
         room=room,
         message=message,
         token=Token.objects.create(user=owner),
@@ -571,9 +694,15 @@ def _module_of_the_lesson(world):
     return {"pk": world.course.pk, "module_pk": world.material.lesson.module_id}
 
 
+def _the_api_lesson(world):
+    return {"course_pk": world.course.pk, "pk": world.material.lesson.pk}
+
+
 #: The URL keyword arguments of each parameterised URL, from the world's objects.
 KWARGS = {
     "elearning_profiles:detail": lambda w: {"username": w.users[OWNER].username},
+    # A link that is not a real one: the page that offers a new link.
+    "elearning_users:password_reset_confirm": lambda w: {"uidb64": "MQ", "token": "x-y"},
     "elearning_courses:course_detail": lambda w: {"pk": w.course.pk},
     "elearning_courses:course_update": lambda w: {"pk": w.course.pk},
     "elearning_courses:course_delete": lambda w: {"pk": w.course.pk},
@@ -596,6 +725,14 @@ KWARGS = {
     "elearning_courses:lesson_delete": _the_lesson,
     "elearning_courses:lesson_move": _the_lesson,
     "elearning_courses:lesson_media": _the_lesson,
+    "elearning_courses:lesson_complete": _the_lesson,
+    "elearning_courses:progress": lambda w: {"pk": w.course.pk},
+    "elearning_courses:progress_csv": lambda w: {"pk": w.course.pk},
+    "elearning_courses:announcement_create": lambda w: {"pk": w.course.pk},
+    "elearning_courses:announcement_delete": lambda w: {
+        "pk": w.course.pk,
+        "announcement_pk": w.announcement.pk,
+    },
     "elearning_courses:students": lambda w: {"pk": w.course.pk},
     "elearning_courses:block": lambda w: {"pk": w.course.pk, "student_pk": w.users[ENROLLED].pk},
     "elearning_courses:blocked": lambda w: {"pk": w.course.pk},
@@ -609,6 +746,23 @@ KWARGS = {
     "elearning_courses_api:course-material-download": lambda w: {
         "pk": w.course.pk,
         "material_pk": w.material.pk,
+    },
+    "elearning_courses_api:course-reorder": lambda w: {"pk": w.course.pk},
+    "elearning_courses_api:course-progress": lambda w: {"pk": w.course.pk},
+    "elearning_courses_api:course-progress-students": lambda w: {"pk": w.course.pk},
+    "elearning_courses_api:course-module-list": lambda w: {"course_pk": w.course.pk},
+    "elearning_courses_api:course-module-detail": lambda w: {
+        "course_pk": w.course.pk,
+        "pk": w.material.lesson.module_id,
+    },
+    "elearning_courses_api:course-lesson-list": lambda w: {"course_pk": w.course.pk},
+    "elearning_courses_api:course-lesson-detail": _the_api_lesson,
+    "elearning_courses_api:course-lesson-complete": _the_api_lesson,
+    "elearning_courses_api:course-lesson-media": _the_api_lesson,
+    "elearning_courses_api:course-announcement-list": lambda w: {"course_pk": w.course.pk},
+    "elearning_courses_api:course-announcement-detail": lambda w: {
+        "course_pk": w.course.pk,
+        "pk": w.announcement.pk,
     },
     "elearning_courses_api:enrollment-detail": lambda w: {"pk": w.enrollment.pk},
     "elearning_courses_api:feedback-detail": lambda w: {"pk": w.feedback.pk},
@@ -643,6 +797,8 @@ BODIES = {
     "elearning_courses:lesson_create": lambda w: {"kind": "text", "title": "Read me", "text": "Hello"},
     "elearning_courses:lesson_update": lambda w: {"title": "Renamed"},
     "elearning_courses:lesson_move": lambda w: {"direction": "up"},
+    "elearning_courses:lesson_complete": lambda w: {"action": "complete"},
+    "elearning_courses:announcement_create": lambda w: {"title": "Exam", "body": "On **Friday**."},
     "elearning_users_api:user-me": lambda w: {"first_name": "Ann"},
     "elearning_courses_api:course-list": lambda w: {"title": "API course", "description": "x"},
     "elearning_courses_api:course-detail": lambda w: {"title": "Renamed", "description": "Changed."},
@@ -650,6 +806,21 @@ BODIES = {
         "title": "More",
         "file": SimpleUploadedFile("more.pdf", PDF, "application/pdf"),
     },
+    "elearning_courses_api:course-reorder": lambda w: {"modules": [w.material.lesson.module_id]},
+    "elearning_courses_api:course-module-list": lambda w: {"title": "Week 2"},
+    "elearning_courses_api:course-module-detail": lambda w: {"title": "Renamed"},
+    "elearning_courses_api:course-lesson-list": lambda w: {
+        "module": w.material.lesson.module_id,
+        "kind": "text",
+        "title": "Read me",
+        "text": "Hello",
+    },
+    "elearning_courses_api:course-lesson-detail": lambda w: {
+        "module": w.material.lesson.module_id,
+        "kind": "file",
+        "title": "Renamed",
+    },
+    "elearning_courses_api:course-announcement-list": lambda w: {"title": "Exam", "body": "On Friday."},
     "elearning_courses_api:enrollment-list": lambda w: {"course": w.course.pk},
     "elearning_courses_api:feedback-list": lambda w: {"course": w.course.pk, "rating": 3},
     "elearning_courses_api:feedback-detail": lambda w: {"course": w.course.pk, "rating": 2},
