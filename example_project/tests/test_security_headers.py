@@ -150,6 +150,10 @@ def test_entrypoint_adds_proxy_headers_only_when_proxies_are_trusted(tmp_path):
 # ---- response headers ----------------------------------------------------------------------
 
 
+#: The frame origins of the embed providers the demo enables (YouTube's no-cookie player, Vimeo's).
+PLAYERS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+
+
 def policy(response):
     header = response["Content-Security-Policy"]
     return {d.split()[0]: d.split()[1:] for d in (p.strip() for p in header.split(";")) if d}
@@ -162,6 +166,8 @@ def assert_security_headers(response, *, inline_styles=False):
     assert ("'unsafe-inline'" in csp["style-src"]) is inline_styles
     assert "'unsafe-inline'" not in csp.get("style-src-attr", [])
     assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
+    # Only the video players of embedded lessons may be framed.
+    assert csp["frame-src"] == PLAYERS
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
 
@@ -228,6 +234,44 @@ def test_hsts_under_https(client, settings):
     assert "Strict-Transport-Security" not in client.get("/no-such-page/")  # never over http
 
 
+def test_frame_src_is_the_enabled_players_exactly():
+    """The policy frames what the embeds can produce, and nothing more: a provider added to
+    ``EMBED_PROVIDERS`` without its origin in ``frame-src`` (or the reverse) fails here."""
+    from django.conf import settings
+
+    from elearning_courses.embeds import frame_origins
+
+    assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"] == frame_origins() == PLAYERS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "frame"),
+    [
+        ("https://www.youtube.com/watch?v=F5mRW0jo-U4", "https://www.youtube-nocookie.com/embed/F5mRW0jo-U4"),
+        ("https://vimeo.com/76979871", "https://player.vimeo.com/video/76979871"),
+    ],
+)
+def test_lesson_page_frames_only_an_allowed_player(client, django_user_model, url, frame):
+    """The embed lesson's page: a sandboxed frame of the player, allowed by ``frame-src``
+    and by nothing broader; the page itself may not be framed."""
+    from elearning_courses import services
+
+    teacher = django_user_model.objects.create_user("tia", role="teacher")
+    course = services.create_course(teacher, title="Embeds", description="Videos.")
+    module = services.create_module(teacher, course, title="Week 1")
+    lesson = services.create_lesson(teacher, module, title="Watch", kind="embed", url=url)
+    client.force_login(teacher)
+    response = client.get(lesson.get_absolute_url())
+    assert response.status_code == 200
+    assert_security_headers(response)
+    assert response["X-Frame-Options"] == "DENY"
+    frames = re.findall(r"<iframe\b[^>]*>", response.content.decode())
+    assert len(frames) == 1
+    assert f'src="{frame}"' in frames[0] and 'sandbox="' in frames[0]
+    assert any(frame.startswith(origin + "/") for origin in policy(response)["frame-src"])
+
+
 # ---- no inline script or style in any template ------------------------------------------
 
 TEMPLATE_DIRS = [PROJECT_DIR / "templates", *sorted(REPO.glob("packages/*/src/*/templates"))]
@@ -240,17 +284,27 @@ INLINE = [
 ]
 
 
+#: Template comments, never rendered (they may name what they avoid: ``style=""``).
+TEMPLATE_COMMENT = re.compile(r"\{#.*?#\}|\{%\s*comment\b.*?%\}.*?\{%\s*endcomment\s*%\}", re.S)
+
+
 def test_no_template_has_inline_script_or_style():
     found = []
     for folder in TEMPLATE_DIRS:
         for path in folder.rglob("*.html"):
-            text = path.read_text()
+            text = TEMPLATE_COMMENT.sub("", path.read_text())
             for pattern, what in INLINE:
                 for match in pattern.finditer(text):
                     if 'type="application/json"' in match.group(0):
                         continue  # data, not code (json_script)
                     found.append(f"{path.relative_to(REPO)}: {what}: {match.group(0)[:60]}")
     assert not found, "\n".join(found)
+
+
+def test_template_comments_are_not_scanned_but_markup_is():
+    kept = TEMPLATE_COMMENT.sub("", '{# no style="" #}<b>{% comment %}<style>{% endcomment %}<i style="x">')
+    assert kept == '<b><i style="x">'
+    assert [what for pattern, what in INLINE if pattern.search(kept)] == ["style attribute"]
 
 
 # ---- WebSocket origins through the demo's ASGI stack -----------------------------------
