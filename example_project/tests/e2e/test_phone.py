@@ -19,12 +19,18 @@ PHONE = {"width": 390, "height": 844}
 IDS = """
 import json
 from django.contrib.auth import get_user_model
-from elearning_courses.models import Course, CourseMaterial
+from elearning_courses.models import Announcement, Course, CourseMaterial, Lesson
 U = get_user_model()
 course = lambda title: Course.objects.get(title=title).pk
+django = Course.objects.get(title="Django for beginners")
+lessons = Lesson.objects.filter(course=django, is_published=True, module__is_published=True)
 print("IDS", json.dumps({
-    "courses": list(Course.objects.values_list("pk", flat=True)),
-    "django": course("Django for beginners"),
+    "courses": list(Course.objects.filter(is_published=True).values_list("pk", flat=True)),
+    "draft": course("Data visualisation"),
+    "django": django.pk,
+    "lessons": {kind: pk for kind, pk in lessons.order_by("-position").values_list("kind", "pk")},
+    "module": django.modules.order_by("position").first().pk,
+    "announcement": Announcement.objects.filter(course=django).first().pk,
     "stats": course("Statistics 101"),
     "lee": U.objects.get(username="lee").pk,
     "kim": U.objects.get(username="kim").pk,
@@ -48,9 +54,13 @@ def log_in(page, base, username):
 
 
 def pages_of(role, ids):
+    """The pages ``role`` opens; the published courses for everyone, the draft (Data
+    visualisation, bob's) for its teacher only."""
     django, stats = ids["django"], ids["stats"]
     courses = [f"/courses/{pk}/" for pk in ids["courses"]]
     common = ["/", "/courses/", "/courses/?q=python", *courses, "/users/alice/", "/users/sam/"]
+    # sam is enrolled in Django for beginners: a lesson of every kind.
+    lessons = [f"/courses/{django}/lessons/{pk}/" for pk in ids["lessons"].values()]
     if role == "visitor":
         return [*common, "/accounts/login/", "/accounts/login/?next=/chat/", "/accounts/signup/"]
     signed_in = [
@@ -63,9 +73,21 @@ def pages_of(role, ids):
         "/accounts/password/",
     ]
     if role == "student":  # sam; lee's pages show a block
-        return [*signed_in, f"/chat/course-{django}/", f"/chat/course-{stats}/"]
+        return [*signed_in, *lessons, f"/chat/course-{django}/", f"/chat/course-{stats}/"]
+    if role == "draft teacher":  # bob: his draft, its content builder
+        return [f"/courses/{ids['draft']}/", f"/courses/{ids['draft']}/content/", "/courses/mine/"]
+    module = f"/courses/{django}/modules/{ids['module']}"
     return [  # alice teaches Django for beginners
         *signed_in,
+        *lessons,
+        f"/courses/{django}/content/",
+        f"{module}/edit/",
+        f"{module}/lessons/new/",
+        f"{module}/lessons/new/?kind=video",
+        f"/courses/{django}/lessons/{ids['lessons']['text']}/edit/",
+        f"/courses/{django}/progress/",
+        f"/courses/{django}/announcements/new/",
+        f"/courses/{django}/announcements/{ids['announcement']}/delete/",
         "/courses/new/",
         f"/chat/course-{django}/",
         f"/courses/{django}/edit/",
@@ -86,12 +108,22 @@ def overflow(page):
 def test_no_page_scrolls_sideways_on_a_phone(demo, new_page):
     base, ids = demo
     too_wide = []
-    for role, username in (("visitor", None), ("student", "sam"), ("teacher", "alice"), ("blocked", "lee")):
+    roles = (
+        ("visitor", None),
+        ("student", "sam"),
+        ("teacher", "alice"),
+        ("blocked", "lee"),
+        ("draft teacher", "bob"),
+    )
+    for role, username in roles:
         page = new_page(viewport=PHONE)
         if username:
             log_in(page, base, username)
         for path in pages_of("student" if role == "blocked" else role, ids):
-            page.goto(base + path)
+            response = page.goto(base + path)
+            # A page or a refusal that says why (403), never a missing page: a draft stays
+            # out of the visitors' and students' lists.
+            assert response.status < 500 and response.status != 404, (role, path, response.status)
             page.wait_for_load_state("load")
             if overflow(page) > 0:
                 too_wide.append((role, path, overflow(page)))
