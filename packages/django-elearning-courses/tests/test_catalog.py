@@ -185,7 +185,8 @@ class TestQueryCounts:
     def test_anonymous(self, courses, subjects, params, seed, client, django_assert_num_queries, settings):
         settings.ELEARNING_COURSES = {"CATALOG_PAGE_SIZE": 50}
         seed(courses, subjects)
-        with django_assert_num_queries(3):  # subjects with counts, count, page
+        # Subjects with counts, count of those without a subject (none with ?subject=), page.
+        with django_assert_num_queries(2 if "subject" in params else 3):
             response = client.get("/courses/", params)
         assert response.status_code == 200
         assert len(response.context["subjects"]) == subjects
@@ -194,6 +195,35 @@ class TestQueryCounts:
         settings.ELEARNING_COURSES = {"CATALOG_PAGE_SIZE": 50}
         students = seed(courses, subjects)
         client.force_login(students[0])
-        with django_assert_num_queries(6):  # session, user, subjects, count, page, unread count
+        # Session, user, subjects, count (none with ?subject=), page, unread count.
+        with django_assert_num_queries(5 if "subject" in params else 6):
             response = client.get("/courses/", params)
         assert response.status_code == 200
+
+
+class TestPageCount:
+    """The catalog's count is the subjects' counts plus the courses without a subject."""
+
+    @pytest.mark.parametrize(
+        "params", [{}, {"q": "python"}, {"subject": "art"}, {"q": "python", "subject": "art"}]
+    )
+    def test_the_count_is_every_published_course_found(self, client, owner, params, settings):
+        settings.ELEARNING_COURSES = {"CATALOG_PAGE_SIZE": 2}
+        art = Subject.objects.create(name="Art", slug="art")
+        maths = Subject.objects.create(name="Maths", slug="maths")
+        for subject, published, title in [
+            (art, True, "Python for artists"),
+            (art, True, "Colour"),
+            (art, False, "Python draft"),
+            (maths, True, "Python numbers"),
+            (None, True, "Python without a subject"),
+            (None, True, "Other"),
+            (None, False, "Hidden"),
+        ]:
+            Course.objects.create(teacher=owner, title=title, subject=subject, is_published=published)
+        expected = Course.objects.published().search(params.get("q", ""))
+        if "subject" in params:
+            expected = expected.filter(subject__slug=params["subject"])
+        response = client.get("/courses/", params)
+        assert response.status_code == 200
+        assert response.context["paginator"].count == expected.count() > 0

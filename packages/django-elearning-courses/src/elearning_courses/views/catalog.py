@@ -23,7 +23,7 @@ class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
     Drafts are never listed here, not even for their teacher ("Courses I teach" and
     the course page show them). An invalid parameter is ignored. Three queries whatever
     the number of courses and subjects: the subjects with their course counts, the
-    count and the page's rows, with ``enrollment_count``, ``average_rating`` and the
+    count of the courses without a subject (the page count is their sum) and the page's rows, with ``enrollment_count``, ``average_rating`` and the
     teacher in the same query.
     """
 
@@ -36,7 +36,7 @@ class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
         "popular": ("-enrollment_count", "-created_at", "-id"),
     }
     # What get_queryset() found; these defaults are for the views that reuse the page.
-    subjects, subject, sort = (), None, CatalogForm.DEFAULT_SORT
+    subjects, subject, sort, course_count = (), None, CatalogForm.DEFAULT_SORT, None
 
     def get_paginate_by(self, queryset):
         return app_settings.CATALOG_PAGE_SIZE
@@ -51,7 +51,21 @@ class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
         self.subject = next((subject for subject in self.subjects if subject.slug == slug), None)
         if self.subject is not None:
             courses = courses.filter(subject=self.subject)
+            self.course_count = self.subject.course_count
+        else:
+            # The subjects' counts plus the courses without one: a count of that short
+            # range of the subject index, instead of counting every published course.
+            self.course_count = sum(s.course_count for s in self.subjects) + (
+                courses.filter(subject__isnull=True).count()
+            )
         return courses.with_stats().select_related("subject").order_by(*self.ORDERINGS[self.sort])
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        count = getattr(self, "course_count", None)
+        if count is not None:
+            paginator.count = count  # known from the subject counts (Paginator.count is cached)
+        return paginator
 
     def get_context_data(self, **kwargs):
         params = {
