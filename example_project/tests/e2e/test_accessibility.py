@@ -69,6 +69,9 @@ class Page:
 COURSE = {"pk": "{course}"}
 MODULE = {"pk": "{course}", "module_pk": "{module}"}
 LESSON = {"pk": "{course}", "lesson_pk": "{lesson}"}
+VIDEO_LESSON = {"pk": "{course}", "lesson_pk": "{video_lesson}"}
+IMAGE_LESSON = {"pk": "{course}", "lesson_pk": "{image_lesson}"}
+LAST_LESSON = {"pk": "{course}", "lesson_pk": "{last_lesson}"}
 PAGES = [
     Page("home", EVERYONE),
     Page("elearning_courses:catalog", EVERYONE),
@@ -76,6 +79,15 @@ PAGES = [
     Page("elearning_profiles:detail", EVERYONE, {"username": "alice"}, label="public profile"),
     Page("elearning_users:login", VISITOR),
     Page("elearning_users:signup", VISITOR),
+    Page("elearning_users:password_reset", VISITOR),
+    Page("elearning_users:password_reset_done", VISITOR),
+    Page("elearning_users:password_reset_complete", VISITOR),
+    Page(
+        "elearning_users:password_reset_confirm",
+        VISITOR,
+        {"uidb64": "MQ", "token": "x-y"},
+        label="reset link not usable",
+    ),
     Page("swagger-ui", VISITOR, ready=SWAGGER_READY),
     Page("redoc", VISITOR, ready=REDOC_READY),
     Page("elearning_users:profile", MEMBERS),
@@ -100,8 +112,19 @@ PAGES = [
     Page("elearning_courses:module_delete", TEACHER, MODULE),
     Page("elearning_courses:lesson_create", TEACHER, MODULE, label="lesson kind chooser"),
     Page("elearning_courses:lesson_detail", MEMBERS, LESSON),
+    Page("elearning_courses:lesson_detail", MEMBERS, VIDEO_LESSON, label="video lesson"),
+    Page("elearning_courses:lesson_detail", MEMBERS, IMAGE_LESSON, label="image lesson"),
+    # The student's last lesson: "Back to the course" instead of the next one.
+    Page("elearning_courses:lesson_detail", MEMBERS, LAST_LESSON, label="last lesson"),
     Page("elearning_courses:lesson_update", TEACHER, LESSON),
     Page("elearning_courses:lesson_delete", TEACHER, LESSON),
+    Page("elearning_courses:progress", TEACHER, COURSE, label="progress table"),
+    Page("elearning_courses:announcement_create", TEACHER, COURSE),
+    Page(
+        "elearning_courses:announcement_delete",
+        TEACHER,
+        {"pk": "{course}", "announcement_pk": "{announcement}"},
+    ),
 ]
 
 # Named URLs that are not pages a person looks at, and why.
@@ -119,6 +142,8 @@ NOT_PAGES = {
     "elearning_courses:module_move": "POST only (the Move buttons of the content page)",
     "elearning_courses:lesson_move": "POST only (the Move buttons of the content page)",
     "elearning_courses:lesson_media": "a lesson's video or picture, shown inside the lesson page",
+    "elearning_courses:lesson_complete": "POST only (Mark as complete, on the lesson page)",
+    "elearning_courses:progress_csv": "a CSV download (the progress table's)",
     "schema": "the OpenAPI document (YAML), shown by the Swagger and ReDoc pages",
 }
 # Whole URL prefixes that are not the demo's pages: Django's admin has its own templates
@@ -147,8 +172,15 @@ course = Course.objects.get(title="Django for beginners")
 alice, sam, lee = (User.objects.get(username=name) for name in ("alice", "sam", "lee"))
 services.block(alice, course, lee, "Off-topic posts.")  # so the blocked list has a row
 other = Course.objects.get(title="Real-time web with Channels")
-lesson = course.lessons.order_by("module__position", "position", "pk").first()
-print("ids", course.pk, course.materials.first().pk, sam.pk, other.pk, lesson.module_id, lesson.pk)
+lessons = course.lessons.order_by("module__position", "position", "pk")
+lesson = lessons.first()
+video, image = (lessons.filter(kind=kind).first().pk for kind in ("video", "image"))
+last = lessons.filter(is_published=True, module__is_published=True).last()
+announcement = course.announcements.order_by("pk").first()
+print(
+    "ids", course.pk, course.materials.first().pk, sam.pk, other.pk, lesson.module_id, lesson.pk,
+    video, image, last.pk, announcement.pk,
+)
 """
 
 
@@ -192,8 +224,19 @@ def site(tmp_path_factory):
     server = DemoServer(tmp_path_factory.mktemp("a11y"))
     try:
         server.manage("load_demo_data")
-        found = re.search(r"^ids (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", server.shell(SETUP), re.M).groups()
-        names = ("course", "material", "sam", "other_course", "module", "lesson")
+        found = re.search(r"^ids ([\d ]+)$", server.shell(SETUP), re.M).group(1).split()
+        names = (
+            "course",
+            "material",
+            "sam",
+            "other_course",
+            "module",
+            "lesson",
+            "video_lesson",
+            "image_lesson",
+            "last_lesson",
+            "announcement",
+        )
         yield server.start(), dict(zip(names, found, strict=True))
     finally:
         server.stop()
