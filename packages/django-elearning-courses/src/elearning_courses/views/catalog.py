@@ -3,8 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F
 from django.views.generic import ListView
 
 from elearning_users.models import Role
@@ -22,9 +21,9 @@ class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
 
     Drafts are never listed here, not even for their teacher ("Courses I teach" and
     the course page show them). An invalid parameter is ignored. Three queries whatever
-    the number of courses and subjects: the subjects with their course counts, the
-    count of the courses without a subject (the page count is their sum) and the page's rows, with ``enrollment_count``, ``average_rating`` and the
-    teacher in the same query.
+    the number of courses and subjects: the subjects, one grouped count of the courses
+    found per subject (which gives the page count too) and the page's rows, with
+    ``enrollment_count``, ``average_rating`` and the teacher in the same query.
     """
 
     template_name = "elearning_courses/course_list.html"
@@ -46,25 +45,20 @@ class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
         self.search_query = form.value("q").strip()
         self.sort = form.value("sort", CatalogForm.DEFAULT_SORT)
         courses = Course.objects.published().search(self.search_query)
-        self.subjects = list(subject_counts(courses))
+        self.subjects, found = subject_counts(courses)
         slug = form.value("subject")
         self.subject = next((subject for subject in self.subjects if subject.slug == slug), None)
         if self.subject is not None:
             courses = courses.filter(subject=self.subject)
             self.course_count = self.subject.course_count
         else:
-            # The subjects' counts plus the courses without one: a count of that short
-            # range of the subject index, instead of counting every published course.
-            self.course_count = sum(s.course_count for s in self.subjects) + (
-                courses.filter(subject__isnull=True).count()
-            )
+            self.course_count = found
         return courses.with_stats().select_related("subject").order_by(*self.ORDERINGS[self.sort])
 
     def get_paginator(self, queryset, per_page, **kwargs):
         paginator = super().get_paginator(queryset, per_page, **kwargs)
-        count = getattr(self, "course_count", None)
-        if count is not None:
-            paginator.count = count  # known from the subject counts (Paginator.count is cached)
+        if self.course_count is not None:
+            paginator.count = self.course_count  # from the subject counts (Paginator.count is cached)
         return paginator
 
     def get_context_data(self, **kwargs):
@@ -85,12 +79,14 @@ class CatalogView(CoursePageMixin, LenientPaginationMixin, ListView):
 
 
 def subject_counts(courses):
-    """Every subject, by name, with its ``course_count`` among ``courses``: one query,
-    a correlated count per subject (a site has a few dozen at most)."""
-    counts = (
-        courses.filter(subject=OuterRef("pk")).order_by().values("subject").annotate(n=Count("*")).values("n")
-    )
-    return Subject.objects.annotate(course_count=Coalesce(Subquery(counts), Value(0)))
+    """Every subject, by name, with its ``course_count`` among ``courses``, and the number
+    of ``courses`` (with a subject or without): two queries, the subjects and one grouped
+    count of ``courses`` (a scan of the subject index), whatever the number of either."""
+    counts = dict(courses.order_by().values_list("subject").annotate(n=Count("*")))
+    subjects = list(Subject.objects.all())
+    for subject in subjects:
+        subject.course_count = counts.get(subject.pk, 0)
+    return subjects, sum(counts.values())
 
 
 class MyCoursesView(LoginRequiredMixin, CatalogView):
