@@ -35,8 +35,21 @@ pytestmark = [pytest.mark.redis, pytest.mark.asyncio]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ENTRYPOINT = PROJECT_DIR.parent / "deploy" / "entrypoint.sh"
-# What .dockerignore keeps out of the image's copy of example_project/.
-NOT_COPIED = ("tests", "media", "private", "staticfiles", "db.sqlite3*", "node_modules", "__pycache__")
+# What .dockerignore keeps out of the image's copy of example_project/: these entries of the
+# project's own folder (example_project/media, not the demo data's demo/media) ...
+NOT_COPIED = ("tests", "media", "private", "staticfiles", "db.sqlite3*", "node_modules", "package*.json")
+# ... and these at any depth.
+NOT_COPIED_ANYWHERE = ("__pycache__", "*.py[cod]")
+
+
+def dockerignore(folder, names):
+    """``shutil.copytree``'s ``ignore``: the names .dockerignore keeps out of the image."""
+    ignored = shutil.ignore_patterns(*NOT_COPIED_ANYWHERE)(folder, names)
+    if Path(folder) == PROJECT_DIR:
+        ignored |= shutil.ignore_patterns(*NOT_COPIED)(folder, names)
+    return ignored
+
+
 DEMO_PASSWORD = "demo-pass-2026"
 STARTUP_TIMEOUT = 45
 
@@ -88,7 +101,7 @@ def built_app(tmp_path):
     """The image's build step: the project copied as the Dockerfile copies it, and its
     static files collected with DJANGO_DEBUG=0 and a build-only secret key."""
     app = tmp_path / "app"
-    shutil.copytree(PROJECT_DIR, app, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    shutil.copytree(PROJECT_DIR, app, ignore=dockerignore)
     env = {k: v for k, v in service_env().items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="build-only-not-secret")
     subprocess.run(
