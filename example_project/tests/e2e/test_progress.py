@@ -71,7 +71,9 @@ def test_student_progress_and_teacher_table(demo_server, new_page):
         expect(student.locator("[data-lesson-completed]")).to_have_text("Completed ✓")
         percent = number * 100 // 5
         expect(bar(student)).to_have_attribute("aria-valuenow", str(percent))
-        expect(student.locator("[data-lesson-progress]")).to_contain_text(f"{number} of 5 lessons · {percent}%")
+        expect(student.locator("[data-lesson-progress]")).to_contain_text(
+            f"{number} of 5 lessons · {percent}%"
+        )
         expect(student.get_by_role("alert")).to_contain_text("is marked as complete")
     save(student, "guide-progress-lesson")
 
