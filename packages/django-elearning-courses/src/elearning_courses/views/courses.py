@@ -34,7 +34,8 @@ class CourseDetailView(CoursePageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user, course = self.request.user, self.course
-        access = vars(rules.course_access(user, course))
+        course_access = rules.course_access(user, course)
+        access = vars(course_access)
         my_feedback = None
         if access["can_rate"]:
             my_feedback = Feedback.objects.filter(student=user, course=course).first()
@@ -51,7 +52,7 @@ class CourseDetailView(CoursePageMixin, TemplateView):
             access,
             course=course,
             # Modules and lessons as this user sees them (two queries, whatever the size).
-            outline=content.build_outline(user, course, access=rules.CourseAccess(**access)),
+            outline=content.build_outline(user, course, access=course_access),
             feedback_list=feedback_list[:FEEDBACK_SHOWN],
             more_feedback=len(feedback_list) > FEEDBACK_SHOWN,
             my_feedback=my_feedback,
@@ -61,9 +62,8 @@ class CourseDetailView(CoursePageMixin, TemplateView):
             if access["is_blocked"]
             else None,
         )
-        access_obj = rules.CourseAccess(**access)
-        kwargs.update(progress.course_page_context(user, course, access_obj))
-        kwargs.update(announcements.course_page_context(user, course, access_obj))
+        kwargs.update(progress.course_page_context(user, course, course_access))
+        kwargs.update(announcements.course_page_context(user, course, course_access))
         return super().get_context_data(**kwargs)
 
 
