@@ -12,6 +12,13 @@ urlpatterns = [
     path("courses/", views.CatalogView.as_view(), name="catalog"),
     path("courses/new/", forbidden_page(views.CourseCreateView.as_view()), name="course_create"),
     path("courses/mine/", views.MyCoursesView.as_view(), name="my_courses"),
+    # Search (views/search.py) and analytics (views/analytics.py)
+    path("courses/search/", views.search.search_page, name="search"),
+    path(
+        "courses/analytics/",
+        forbidden_page(views.analytics.analytics_overview),
+        name="analytics_overview",
+    ),
     path("courses/<int:pk>/", views.CourseDetailView.as_view(), name="course_detail"),
     path("courses/<int:pk>/edit/", forbidden_page(views.CourseUpdateView.as_view()), name="course_update"),
     path("courses/<int:pk>/delete/", forbidden_page(views.CourseDeleteView.as_view()), name="course_delete"),
@@ -106,6 +113,12 @@ urlpatterns = [
     ),
     path("courses/<int:pk>/progress/", forbidden_page(views.progress.progress_table), name="progress"),
     path("courses/<int:pk>/progress.csv", forbidden_page(views.progress.progress_csv), name="progress_csv"),
+    path("courses/<int:pk>/analytics/", forbidden_page(views.analytics.course_analytics), name="analytics"),
+    path(
+        "courses/<int:pk>/analytics/<slug:chart>.csv",
+        forbidden_page(views.analytics.analytics_csv),
+        name="analytics_csv",
+    ),
     # Announcements (views/announcements.py)
     path(
         "courses/<int:pk>/announcements/new/",

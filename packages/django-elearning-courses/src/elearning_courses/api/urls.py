@@ -1,8 +1,11 @@
 """The courses API; the host mounts it (the demo site under ``/api/``)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .analytics_views import CourseAnalyticsView
 from .content_views import AnnouncementViewSet, LessonViewSet, ModuleViewSet
+from .search_views import SearchView
 from .views import (
     BlockViewSet,
     CourseViewSet,
@@ -27,4 +30,8 @@ router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("blocks", BlockViewSet, basename="block")
 router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("search/", SearchView.as_view(), name="search"),
+    path("courses/<int:course_pk>/analytics/", CourseAnalyticsView.as_view(), name="course-analytics"),
+    *router.urls,
+]

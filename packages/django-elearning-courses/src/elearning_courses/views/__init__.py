@@ -5,7 +5,7 @@ see or do what; changes go through :mod:`elearning_courses.services`, which the
 REST API uses as well, so the rules are the same everywhere.
 """
 
-from . import announcements, lessons, progress
+from . import analytics, announcements, lessons, progress, search
 from .catalog import CatalogView, MyCoursesView
 from .courses import CourseCreateView, CourseDeleteView, CourseDetailView, CourseUpdateView, FeedbackView
 from .enrollment import enroll, unenroll
@@ -19,9 +19,11 @@ from .notifications import (
 from .students import BlockedListView, BlockView, StudentListView, UnblockView
 
 __all__ = [
+    "analytics",
     "announcements",
     "lessons",
     "progress",
+    "search",
     "CatalogView",
     "MyCoursesView",
     "CourseCreateView",

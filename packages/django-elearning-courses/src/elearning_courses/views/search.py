@@ -1,0 +1,7 @@
+"""Search inside courses: the results page (``?q=``)."""
+
+from django.http import Http404
+
+
+def search_page(request):
+    raise Http404
