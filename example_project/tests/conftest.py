@@ -8,10 +8,15 @@ and drive Chromium through Playwright: CHROMIUM_PATH if set, else Debian's
 failure, never a skip.
 """
 
+import atexit
+import contextlib
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -70,6 +75,54 @@ def wait_for_port(port, proc, timeout=30):
     raise RuntimeError(f"server did not listen on {port} within {timeout}s")
 
 
+def _psql(url, sql):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+class MigratedDatabase:
+    """One migrated database per test process, copied for each :class:`DemoServer`.
+
+    Migrating takes a few seconds (a ``manage.py`` process and every migration); copying
+    a migrated SQLite file or creating a PostgreSQL database from a migrated template
+    takes a fraction of one. The first server of the run migrates the template with its
+    own settings; the PostgreSQL template is dropped when the process ends.
+    """
+
+    def __init__(self):
+        self._sqlite = None
+        self._template = None
+
+    def sqlite(self, server):
+        if self._sqlite is None:
+            folder = Path(tempfile.mkdtemp(prefix="elearning-e2e-template-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            path = folder / "migrated.sqlite3"
+            server.manage("migrate", "--noinput", env={"DATABASE_URL": f"sqlite:///{path}"})
+            # The site runs SQLite in WAL mode: fold the log into the file that is copied.
+            with contextlib.closing(sqlite3.connect(path)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._sqlite = path
+        return self._sqlite
+
+    def postgresql(self, server):
+        if self._template is None:
+            admin_url = server._pg_admin_url
+            name = f"elearning_e2e_template_{os.getpid()}"
+            _psql(admin_url, f'DROP DATABASE IF EXISTS "{name}"')
+            _psql(admin_url, f'CREATE DATABASE "{name}"')
+            atexit.register(_psql, admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            url = urlunparse(urlparse(admin_url)._replace(path=f"/{name}"))
+            server.manage("migrate", "--noinput", env={"DATABASE_URL": url})
+            self._template = name
+        return self._template
+
+
+MIGRATED = MigratedDatabase()
+
+
 class DemoServer:
     """A migrated database plus any number of Daphne processes serving it."""
 
@@ -91,23 +144,22 @@ class DemoServer:
             name = f"elearning_e2e_{uuid.uuid4().hex[:8]}"
             self._pg_admin_url = db_url
             self._db_name = name
-            self._psql(f'CREATE DATABASE "{name}"')
+            template = MIGRATED.postgresql(self)
+            _psql(db_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
             self.env["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{name}"))
         else:
-            self.env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-        self.manage("migrate", "--noinput")
+            path = tmp_path / "e2e.sqlite3"
+            shutil.copyfile(MIGRATED.sqlite(self), path)
+            self.env["DATABASE_URL"] = f"sqlite:///{path}"
 
     def _psql(self, sql):
-        import psycopg
+        _psql(self._pg_admin_url, sql)
 
-        with psycopg.connect(self._pg_admin_url, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def manage(self, *args, check=True):
+    def manage(self, *args, check=True, env=None):
         return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=PROJECT_DIR,
-            env=self.env,
+            env={**self.env, **(env or {})},
             check=check,
             capture_output=True,
             text=True,
