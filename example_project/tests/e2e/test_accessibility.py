@@ -55,11 +55,13 @@ class Page:
     kwargs: dict = field(default_factory=dict)  # values formatted with the demo's ids
     ready: str = ""
     label: str = ""
+    query: str = ""  # a query string, for pages that show what they are asked (search)
 
     def path(self, ids):
         from django.urls import reverse
 
-        return reverse(self.url_name, kwargs={k: str(v).format(**ids) for k, v in self.kwargs.items()})
+        path = reverse(self.url_name, kwargs={k: str(v).format(**ids) for k, v in self.kwargs.items()})
+        return f"{path}?{self.query}" if self.query else path
 
     @property
     def name(self):
@@ -119,6 +121,11 @@ PAGES = [
     Page("elearning_courses:lesson_update", TEACHER, LESSON),
     Page("elearning_courses:lesson_delete", TEACHER, LESSON),
     Page("elearning_courses:progress", TEACHER, COURSE, label="progress table"),
+    Page("elearning_courses:search", EVERYONE, query="q=django", label="search results"),
+    Page("elearning_courses:search", EVERYONE, query="q=zzyzx", label="search without results"),
+    Page("elearning_courses:analytics", TEACHER, COURSE, "canvas", "course analytics"),
+    # Staff only: the teacher sees the apps' "forbidden" page.
+    Page("elearning_courses:analytics_overview", TEACHER, label="analytics overview"),
     Page("elearning_courses:announcement_create", TEACHER, COURSE),
     Page(
         "elearning_courses:announcement_delete",
@@ -144,6 +151,7 @@ NOT_PAGES = {
     "elearning_courses:lesson_media": "a lesson's video or picture, shown inside the lesson page",
     "elearning_courses:lesson_complete": "POST only (Mark as complete, on the lesson page)",
     "elearning_courses:progress_csv": "a CSV download (the progress table's)",
+    "elearning_courses:analytics_csv": "a CSV download (each analytics chart's data)",
     "schema": "the OpenAPI document (YAML), shown by the Swagger and ReDoc pages",
 }
 # Whole URL prefixes that are not the demo's pages: Django's admin has its own templates
