@@ -92,7 +92,7 @@ def bench(session):
 
 @nox.session(python=False)
 def assets(session):
-    """Refresh the vendored Bootstrap and axe-core from the npm registry (versions pinned in package.json).
+    """Refresh the vendored Bootstrap, SortableJS, Chart.js and axe-core from npm (versions in package.json).
 
     The users and chat apps each ship a copy for their standalone layouts (chat depends on
     neither other app); the demo site uses the users app's. Source-map comments are
@@ -117,6 +117,16 @@ def assets(session):
     vendor.mkdir(parents=True, exist_ok=True)
     for name in ("Sortable.min.js", "LICENSE"):
         shutil.copy(sortable / name, vendor / name)
+    # Chart.js (UMD build: a plain script, no eval, no injected styles), the analytics charts.
+    chartjs = ROOT / "example_project" / "node_modules" / "chart.js"
+    vendor = ROOT / "packages" / "django-elearning-courses" / "src" / "elearning_courses" / "static"
+    vendor = vendor / "elearning_courses" / "vendor" / "chartjs"
+    vendor.mkdir(parents=True, exist_ok=True)
+    lines = (chartjs / "dist" / "chart.umd.min.js").read_text().splitlines(keepends=True)
+    (vendor / "chart.umd.min.js").write_text(
+        "".join(line for line in lines if "sourceMappingURL=" not in line)
+    )
+    shutil.copy(chartjs / "LICENSE.md", vendor / "LICENSE.md")
     # axe-core, for the accessibility browser tests only (never served by the apps).
     axe = ROOT / "example_project" / "node_modules" / "axe-core"
     vendor = ROOT / "example_project" / "tests" / "e2e" / "vendor" / "axe-core"

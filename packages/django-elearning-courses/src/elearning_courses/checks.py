@@ -38,6 +38,8 @@ def check_settings(app_configs, **kwargs):
         "COVER_MAX_BYTES",
         "COVER_MAX_PIXELS",
         "COVER_SIZE",
+        "ANALYTICS_CHAT_DAYS",
+        "ANALYTICS_PAGE_SIZE",
     )
     errors, values = settings_dict_errors("ELEARNING_COURSES", DEFAULTS, positive, "elearning_courses")
     if values is None:

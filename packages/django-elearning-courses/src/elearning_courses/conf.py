@@ -66,9 +66,22 @@ DEFAULTS = {
     "CATALOG_PAGE_SIZE": 12,
     # Notifications per page on the notifications page.
     "NOTIFICATIONS_PAGE_SIZE": 20,
+    # Course analytics: the days of chat activity shown (today and the days before),
+    # also the window of the staff overview's message counts.
+    "ANALYTICS_CHAT_DAYS": 30,
+    # Courses per page of the staff's analytics overview.
+    "ANALYTICS_PAGE_SIZE": 25,
     # Push new notifications to the recipient's open pages over the channel layer
     # (/ws/notifications/). Needs CHANNEL_LAYERS; without a layer nothing is pushed.
     "PUSH_NOTIFICATIONS": True,
+    # Search inside courses (see elearning_courses.search). The PostgreSQL text search
+    # configuration (stemming, stop words); None derives it from settings.LANGUAGE_CODE
+    # (en: english, de: german, fr: french, es: spanish, others: simple). Changing it
+    # needs `manage.py rebuild_search_index`.
+    "SEARCH_CONFIG": None,
+    # Courses per page of search results, and the best hits shown per course.
+    "SEARCH_PAGE_SIZE": 10,
+    "SEARCH_HITS_PER_COURSE": 3,
 }
 
 

@@ -265,13 +265,14 @@ def student_progress(teacher, course, order="name"):
     return rows.order_by(*ordering(order))
 
 
-def ordering(order):
-    """The ``order_by`` arguments of a :data:`ORDERINGS` key (``-`` for descending);
-    an unknown key orders by name."""
+def ordering(order, orderings=None, default="name"):
+    """The ``order_by`` arguments of a key of ``orderings`` (:data:`ORDERINGS` unless
+    given; ``-`` in front for descending); an unknown key orders by ``default``."""
+    orderings = ORDERINGS if orderings is None else orderings
     key = (order or "").removeprefix("-")
-    if key not in ORDERINGS:
-        return ORDERINGS["name"]
-    fields = ORDERINGS[key]
+    if key not in orderings:
+        return orderings[default]
+    fields = orderings[key]
     if not order.startswith("-"):
         return fields
     return tuple(

@@ -1,25 +1,21 @@
 """Progress: marking lessons complete, the teacher's progress table and its CSV."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import content, progress, rules
 from .mixins import get_course, page_context, safe_next
+from .tables import csv_download, csv_filename, sort_columns, spreadsheet_safe  # noqa: F401 (re-exported)
 
 #: Rows per page of the progress table.
 PAGE_SIZE = 25
 #: What the "Mark as complete" form may ask.
 ACTIONS = ("complete", "undo")
-#: First characters that make a spreadsheet read a cell as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _visible_course(request, pk):
@@ -80,17 +76,7 @@ def progress_table(request, pk):
     page.object_list = list(page.object_list)
     for row in page.object_list:
         row.progress = progress.Progress(row.done, row.total, row.percent)
-    columns = [
-        {
-            "key": key,
-            "label": label,
-            "active": order.removeprefix("-") == key,
-            "descending": order == f"-{key}",
-            # A click on the active column reverses it; on another, sorts it ascending.
-            "sort": f"-{key}" if order == key else key,
-        }
-        for key, label in _columns()
-    ]
+    columns = sort_columns(order, _columns())
     context = {
         **page_context(request),
         "course": course,
@@ -104,45 +90,31 @@ def progress_table(request, pk):
     return render(request, "elearning_courses/progress_table.html", context)
 
 
-def spreadsheet_safe(value):
-    """``value`` as a CSV cell a spreadsheet will not run: text starting with a formula
-    character gets a leading apostrophe (OWASP "CSV injection")."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
 @require_safe
 def progress_csv(request, pk):
     """The progress table as a CSV download (UTF-8, one row per enrolled student)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     course, rows = _progress_rows(request, pk)
-    filename = f"progress-{course.pk}-{slugify(course.title)[:50] or 'course'}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Username"),
-            _("Name"),
-            _("Lessons done"),
-            _("Lessons"),
-            _("Percent"),
-            _("Last visit"),
-            _("Last lesson"),
-        ]
-    )
-    for row in rows.iterator(chunk_size=500):
-        writer.writerow(
-            spreadsheet_safe(cell)
-            for cell in (
-                row.student.username,
-                row.student.get_full_name(),
-                row.done,
-                row.total,
-                row.percent,
-                row.last_visited_at.isoformat() if row.last_visited_at else "",
-                row.last_lesson.title if row.last_lesson else "",
-            )
+    header = [
+        _("Username"),
+        _("Name"),
+        _("Lessons done"),
+        _("Lessons"),
+        _("Percent"),
+        _("Last visit"),
+        _("Last lesson"),
+    ]
+    cells = (
+        (
+            row.student.username,
+            row.student.get_full_name(),
+            row.done,
+            row.total,
+            row.percent,
+            row.last_visited_at.isoformat() if row.last_visited_at else "",
+            row.last_lesson.title if row.last_lesson else "",
         )
-    return response
+        for row in rows.iterator(chunk_size=500)
+    )
+    return csv_download(csv_filename("progress", course), header, cells)
