@@ -13,3 +13,4 @@ class ElearningCoursesConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             signals,  # noqa: F401  (connects the post_save receivers)
         )
+        from .search import receivers  # noqa: F401  (keeps the search index current)

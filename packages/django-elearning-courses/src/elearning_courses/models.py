@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .covers import cover_upload_to
 from .materials import material_upload_to
+from .search.fields import SearchVectorColumn
 from .storage import material_storage
 
 #: Longest course description, in characters (forms and the API refuse longer ones).
@@ -511,3 +512,53 @@ class Notification(models.Model):
             "is_read": self.is_read,
             "created_at": self.created_at.isoformat().replace("+00:00", "Z") if self.created_at else None,
         }
+
+
+class SearchEntry(models.Model):
+    """One searchable piece of a course, rebuilt from the course's content.
+
+    Written only by :mod:`elearning_courses.search.index` (delete and re-create per
+    course, after each commit that changes the course), never edited by hand. Access
+    is decided in SQL from the denormalized ``is_published`` and ``audience``: see
+    :mod:`elearning_courses.search.access`.
+    """
+
+    class Kind(models.TextChoices):
+        COURSE = "course", _("Course")
+        MODULE = "module", _("Module")
+        LESSON = "lesson", _("Lesson")
+        MATERIAL = "material", _("Material")
+
+    class Audience(models.TextChoices):
+        #: The course and its modules: whoever sees them.
+        ALL = "all", _("Everyone who sees it")
+        #: A lesson's title alone, for those who see the outline but may not read it.
+        OUTLINE = "outline", _("Outline only")
+        #: A lesson's title and text, a material's title: for those who may read the lesson.
+        CONTENT = "content", _("Readers only")
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="search_entries", verbose_name=_("course")
+    )
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("module")
+    )
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("lesson")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices)
+    #: The course, its module and its lesson (as far as they apply) are all published.
+    is_published = models.BooleanField(_("published"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    #: PostgreSQL only: title (weight A) and body (weight B) as a tsvector.
+    search_vector = SearchVectorColumn(_("search vector"), null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title

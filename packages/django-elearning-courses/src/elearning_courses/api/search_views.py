@@ -1,7 +1,65 @@
 """``GET /api/search/?q=``: the search page's results as JSON."""
 
-from rest_framework.views import APIView
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
+
+from ..search.forms import SearchForm
+from ..search.results import CourseResults
+from .base import BaseViewSet
+from .schema import OpenApiParameter, OpenApiTypes, extend_schema
 
 
-class SearchView(APIView):
-    pass
+class SearchCourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
+class SearchHitSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["course", "module", "lesson", "material"])
+    title = serializers.CharField(help_text="HTML: the title, escaped, the matched words in <mark>.")
+    snippet = serializers.CharField(
+        help_text="HTML: an excerpt of the text, escaped, the matched words in <mark>."
+    )
+    url = serializers.CharField(
+        help_text="The course, the module in the course's outline, or the lesson page."
+    )
+
+
+class SearchResultSerializer(serializers.Serializer):
+    course = SearchCourseSerializer()
+    hits = SearchHitSerializer(many=True)
+
+
+class SearchView(BaseViewSet, ListAPIView):
+    """The courses in which the user finds ``q``, best first, with their best hits.
+
+    The same results and access rules as the search page: drafts only for their teacher
+    and staff, lesson text and materials only for those who may read the lesson.
+    """
+
+    serializer_class = SearchResultSerializer
+
+    def get_queryset(self):
+        form = SearchForm(self.request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        if not form.query:
+            raise ValidationError({"q": [SearchForm.EMPTY_MESSAGE]})
+        return CourseResults(self.request.user, form.query)
+
+    @extend_schema(
+        summary="Search inside courses (ranked, grouped by course, paginated by course)",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=True,
+                description="Words to find (at most 100 characters and 10 words).",
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,7 +1,31 @@
-"""Search inside courses: the results page (``?q=``)."""
+"""Search inside courses: the results page (``?q=``, ``?page=``)."""
 
-from django.http import Http404
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from ..conf import app_settings
+from ..search.forms import SearchForm
+from ..search.results import CourseResults
+from .mixins import page_context
 
 
 def search_page(request):
-    raise Http404
+    """The courses in which the user finds the words, best first, each with its best
+    hits and their highlighted snippets; paginated by course (a page past the last
+    shows the last). Nothing typed: the empty form; an invalid query: its error."""
+    form = SearchForm(request.GET or None)
+    query = form.query
+    page = None
+    if query:
+        paginator = Paginator(CourseResults(request.user, query), app_settings.SEARCH_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+    context = {
+        **page_context(request),
+        "form": form,
+        "search_query": query,
+        "page_obj": page,
+        "pagination_query": urlencode({"q": query}),
+    }
+    return render(request, "elearning_courses/search_results.html", context)
