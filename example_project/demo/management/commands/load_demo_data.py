@@ -65,8 +65,9 @@ class Command(BaseCommand):
 
     def load_extra(self, people):
         """Content of the other apps (courses, chat rooms), added when they are installed."""
-        from . import _demo_chat, _demo_content, _demo_lessons
+        from . import _demo_analytics, _demo_chat, _demo_content, _demo_lessons
 
         _demo_content.load(people, stdout=self.stdout)
         _demo_lessons.load(people, stdout=self.stdout)
         _demo_chat.load(people, stdout=self.stdout)
+        _demo_analytics.load(people, stdout=self.stdout)
