@@ -286,3 +286,16 @@ def test_page_past_the_last_shows_the_last(owner, client, settings):
 def test_navbar_box_and_catalog_link(client, course):
     html = client.get(reverse("elearning_courses:catalog"), {"q": "django"}).content.decode()
     assert f'href="{SEARCH_URL}?q=django"' in html
+
+
+def test_moving_a_lesson_into_a_draft_module_hides_it(owner, course, client, django_capture_on_commit_callbacks):
+    from elearning_courses import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        shown = Module.objects.create(course=course, title="Shown")
+        draft = Module.objects.create(course=course, title="Draft", position=1, is_published=False)
+        lesson = Lesson.objects.create(module=shown, title="Pelicans")
+    assert search(client, "pelicans").context["page_obj"].paginator.count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reorder_content(owner, course, lessons={draft.pk: [lesson.pk]})
+    assert search(client, "pelicans").context["page_obj"].paginator.count == 0

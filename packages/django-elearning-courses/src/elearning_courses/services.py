@@ -46,6 +46,7 @@ from .models import (
     Lesson,
     Module,
 )
+from .search import index as search_index
 
 __all__ = [
     "create_course",
@@ -604,6 +605,8 @@ def reorder_content(teacher, course, modules=None, lessons=None):
                         changed_lessons.append(lesson)
         Module.objects.bulk_update(changed_modules, ["position"])
         Lesson.objects.bulk_update(changed_lessons, ["module", "position"])
+        # bulk_update sends no signal, and a lesson moved into a draft module is hidden.
+        search_index.schedule_rebuild([course.pk])
         if published:
             announcements.lessons_published(course, published)
 

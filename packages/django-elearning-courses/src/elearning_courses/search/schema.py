@@ -15,8 +15,9 @@ TABLE = "elearning_courses_searchentry"
 FTS_TABLE = f"{TABLE}_fts"
 GIN_INDEX = "elearning_search_vector_idx"
 
-_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body);"
-_DELETE = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);"
+# Reviewed (bandit B608): constants, no input.
+_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body);"  # nosec B608
+_DELETE = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);"  # nosec B608
 SQLITE_CREATE = [
     # porter: English stemming, as PostgreSQL's default configuration; remove_diacritics:
     # "resume" finds "résumé".
