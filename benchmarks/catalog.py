@@ -174,6 +174,45 @@ def time_requests(port, path, headers, n):
     return latencies
 
 
+def bench_environment(db, workdir):
+    """The environment of the benchmark's Django (this process and Daphne's): set here
+    too, with the demo site and benchmarks/ on ``sys.path``. Returns it for Daphne."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "DJANGO_SETTINGS_MODULE": "catalog_settings",
+        "DJANGO_DEBUG": "0",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
+        "PYTHONPATH": os.pathsep.join([str(PROJECT), str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+    names = ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT")
+    os.environ.update({name: env[name] for name in names})
+    sys.path[:0] = [str(PROJECT), str(HERE)]
+    return env
+
+
+def start_daphne(port, env, workdir):
+    """A Daphne process serving the demo site (DEBUG off) on 127.0.0.1:``port``."""
+    log = open(workdir / "daphne.log", "w")
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "example_project.asgi:application",
+        ],
+        cwd=PROJECT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--courses", type=int, default=10_000)
@@ -184,28 +223,7 @@ def main(argv=None):
 
     workdir = Path(tempfile.mkdtemp(prefix="elearning-bench-"))
     db = Database(workdir)
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "DJANGO_SETTINGS_MODULE": "catalog_settings",
-        "DJANGO_DEBUG": "0",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "PRIVATE_MEDIA_ROOT": str(workdir / "private"),
-        "PYTHONPATH": os.pathsep.join([str(PROJECT), str(HERE), os.environ.get("PYTHONPATH", "")]),
-    }
-    os.environ.update(
-        {
-            k: env[k]
-            for k in (
-                "DATABASE_URL",
-                "DJANGO_SETTINGS_MODULE",
-                "DJANGO_DEBUG",
-                "MEDIA_ROOT",
-                "PRIVATE_MEDIA_ROOT",
-            )
-        }
-    )
-    sys.path[:0] = [str(PROJECT), str(HERE)]
+    env = bench_environment(db, workdir)
     proc = None
     try:
         import django
@@ -241,23 +259,7 @@ def main(argv=None):
         connections.close_all()
 
         port = free_port()
-        log = open(workdir / "daphne.log", "w")
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "example_project.asgi:application",
-            ],
-            cwd=PROJECT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        proc = start_daphne(port, env, workdir)
         wait_for_port(port, proc)
         headers = {
             label: ({"Authorization": f"Token {token}"} if auth else {}) for label, _p, auth in endpoints
