@@ -40,6 +40,8 @@ def check_settings(app_configs, **kwargs):
         "COVER_SIZE",
         "ANALYTICS_CHAT_DAYS",
         "ANALYTICS_PAGE_SIZE",
+        "SEARCH_PAGE_SIZE",
+        "SEARCH_HITS_PER_COURSE",
     )
     errors, values = settings_dict_errors("ELEARNING_COURSES", DEFAULTS, positive, "elearning_courses")
     if values is None:
