@@ -213,6 +213,24 @@ def start_daphne(port, env, workdir):
     )
 
 
+def clean_up(proc, db, workdir):
+    """Stop Daphne (when started), drop the database and delete the work folder."""
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:
+        pass
+    db.drop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--courses", type=int, default=10_000)
@@ -302,20 +320,7 @@ def main(argv=None):
             print(f"{label}: {results[label][2] / minimal_rps:.2f}x the minimal view's throughput")
         return 0 if ok else 1
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:
-            pass
-        db.drop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(proc, db, workdir)
 
 
 if __name__ == "__main__":

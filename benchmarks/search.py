@@ -16,7 +16,6 @@ Not part of the test suite; never a CI gate.
 import argparse
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -167,19 +166,7 @@ def main(argv=None):
         )
         return 0 if ok else 1
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        from django.db import connections
-
-        connections.close_all()
-        db.drop()
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
+        catalog.clean_up(proc, db, workdir)
 
 
 if __name__ == "__main__":
