@@ -288,7 +288,9 @@ def test_navbar_box_and_catalog_link(client, course):
     assert f'href="{SEARCH_URL}?q=django"' in html
 
 
-def test_moving_a_lesson_into_a_draft_module_hides_it(owner, course, client, django_capture_on_commit_callbacks):
+def test_moving_a_lesson_into_a_draft_module_hides_it(
+    owner, course, client, django_capture_on_commit_callbacks
+):
     from elearning_courses import services
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -299,3 +301,13 @@ def test_moving_a_lesson_into_a_draft_module_hides_it(owner, course, client, dja
     with django_capture_on_commit_callbacks(execute=True):
         services.reorder_content(owner, course, lessons={draft.pk: [lesson.pk]})
     assert search(client, "pelicans").context["page_obj"].paginator.count == 0
+
+
+@pytest.mark.parametrize("n", [1, 25])
+def test_api_constant_query_count(n, owner, enrolled, api_as, django_assert_num_queries):
+    _courses(n, owner)
+    client = api_as("enrolled")
+    # count, page of courses, hits (force_authenticate: no session or token query).
+    with django_assert_num_queries(3):
+        response = client.get(API_URL, {"q": "owls"})
+    assert response.data["count"] == n
