@@ -239,6 +239,8 @@ def test_teacher_builds_and_student_learns(demo_server, new_page):
     student.locator("aside").get_by_role("link", name="The box model").click()
     image = student.get_by_role("img", name="The box model")
     expect(image).to_be_visible()
+    # Visible comes before decoded: wait for the load to finish (a failed one has no width).
+    student.wait_for_function("() => document.querySelector('img[data-lesson-image]').complete")
     assert student.evaluate("() => document.querySelector('img[data-lesson-image]').naturalWidth") == 320
     student.locator("aside").get_by_role("link", name="MDN reference").click()
     expect(student.locator("[data-lesson-link]")).to_have_attribute("href", "https://developer.mozilla.org/")
