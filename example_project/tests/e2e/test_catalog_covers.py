@@ -74,7 +74,7 @@ def test_draft_with_cover_then_published_and_found_by_subject(demo_server, new_p
         "src", re.compile(r"^/media/elearning_courses/covers/[0-9a-f]{32}\.png$")
     )
     # After a click the page is not awaited to its load event: wait for the picture itself.
-    banner.evaluate("img => img.complete || new Promise(done => img.addEventListener('load', done))")
+    teacher.wait_for_function("() => document.querySelector('header img.elearning-cover').complete")
     assert banner.evaluate("img => img.naturalWidth") == 1200  # re-encoded to COVER_SIZE
     course_url = teacher.url
     teacher.goto(course_url)  # without the flash messages
