@@ -205,7 +205,8 @@ def run_suite(argv, database_url, redis_url):
     fast = "--fast" in argv
     extra = [a for a in argv if a != "--fast"]
     reports = Path(tempfile.mkdtemp(prefix="elearning-junit-"))
-    pytest = [sys.executable, "-m", "pytest", "-q"]
+    # The slowest tests of each pass are printed with it: where its budget goes.
+    pytest = [sys.executable, "-m", "pytest", "-q", "--durations=10"]
     base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     services_env = {**base_env, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
     # The browser lane's demo servers use groups named like the suites' (chat rooms): a
