@@ -235,6 +235,26 @@ MATRIX = {
         STAFF: "GET HEAD 200, * 405",
         "*": "GET HEAD 403, * 405",
     },
+    # Search is for everyone, as the catalog; what each role finds is test_search*'s.
+    "elearning_courses:search": {"*": "GET HEAD 200, * 405"},
+    # A course's analytics: its teacher and staff; the overview across courses: staff.
+    "elearning_courses:analytics": {
+        ANON: "GET HEAD 302, * 405",
+        OWNER: "GET HEAD 200, * 405",
+        STAFF: "GET HEAD 200, * 405",
+        "*": "GET HEAD 403, * 405",
+    },
+    "elearning_courses:analytics_csv": {
+        ANON: "GET HEAD 302, * 405",
+        OWNER: "GET HEAD 200, * 405",
+        STAFF: "GET HEAD 200, * 405",
+        "*": "GET HEAD 403, * 405",
+    },
+    "elearning_courses:analytics_overview": {
+        ANON: "GET HEAD 302, * 405",
+        STAFF: "GET HEAD 200, * 405",
+        "*": "GET HEAD 403, * 405",
+    },
     # The teacher posts; staff may delete an announcement but not post one.
     "elearning_courses:announcement_create": {
         ANON: "GET HEAD POST 302, * 405",
@@ -354,6 +374,16 @@ MATRIX = {
         "*": "OPTIONS 200, POST 403, * 405",
     },
     # One's own progress: enrolled students only (the owner and staff are not learners).
+    "elearning_courses_api:search": {
+        ANON: "* 403",
+        "*": "GET HEAD OPTIONS 200, * 405",
+    },
+    "elearning_courses_api:course-analytics": {
+        ANON: "* 403",
+        OWNER: "GET HEAD OPTIONS 200, * 405",
+        STAFF: "GET HEAD OPTIONS 200, * 405",
+        "*": "GET HEAD 403, OPTIONS 200, * 405",
+    },
     "elearning_courses_api:course-progress": {
         ANON: "* 403",
         ENROLLED: "GET HEAD OPTIONS 200, * 405",
@@ -727,6 +757,9 @@ KWARGS = {
     "elearning_courses:lesson_media": _the_lesson,
     "elearning_courses:lesson_complete": _the_lesson,
     "elearning_courses:progress": lambda w: {"pk": w.course.pk},
+    "elearning_courses:analytics": lambda w: {"pk": w.course.pk},
+    "elearning_courses:analytics_csv": lambda w: {"pk": w.course.pk, "chart": "enrollments"},
+    "elearning_courses_api:course-analytics": lambda w: {"course_pk": w.course.pk},
     "elearning_courses:progress_csv": lambda w: {"pk": w.course.pk},
     "elearning_courses:announcement_create": lambda w: {"pk": w.course.pk},
     "elearning_courses:announcement_delete": lambda w: {
@@ -829,12 +862,20 @@ BODIES = {
 MULTIPART = {"elearning_courses:material_upload", "elearning_courses_api:course-materials"}
 
 
+#: The query string of URLs that answer what they are asked.
+QUERIES = {
+    "elearning_courses:search": lambda w: {"q": w.course.title},
+    "elearning_courses_api:search": lambda w: {"q": w.course.title},
+}
+
+
 def url_of(key, route, world):
     if key in UNNAMED_PATHS:
         return UNNAMED_PATHS[key]
     if is_admin(key, route):
         return admin_url(key, route, world)
-    return reverse(key, kwargs=KWARGS[key](world) if key in KWARGS else None)
+    url = reverse(key, kwargs=KWARGS[key](world) if key in KWARGS else None)
+    return f"{url}?{urlencode(QUERIES[key](world))}" if key in QUERIES else url
 
 
 def admin_url(key, route, world):
