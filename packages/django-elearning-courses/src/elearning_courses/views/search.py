@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from ..conf import app_settings
 from ..search.forms import SearchForm
@@ -11,6 +12,7 @@ from ..search.results import CourseResults
 from .mixins import page_context
 
 
+@require_safe
 def search_page(request):
     """The courses in which the user finds the words, best first, each with its best
     hits and their highlighted snippets; paginated by course (a page past the last
