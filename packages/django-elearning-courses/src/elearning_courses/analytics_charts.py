@@ -122,7 +122,11 @@ def ratings_chart(numbers):
     ]
     description = _("How many students gave each rating.")
     if numbers["rating_average"] is not None:
-        description += " " + _("Average: %(average)s of 5 (%(count)s ratings).") % {
+        description += " " + ngettext(
+            "Average: %(average)s of 5 (%(count)s rating).",
+            "Average: %(average)s of 5 (%(count)s ratings).",
+            numbers["rating_count"],
+        ) % {
             "average": formats.number_format(numbers["rating_average"], 1),
             "count": numbers["rating_count"],
         }

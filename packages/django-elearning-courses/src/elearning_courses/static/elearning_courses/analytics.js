@@ -11,6 +11,10 @@
  * sets sizes through the CSS object model only (no style elements, no eval), which the
  * site's Content-Security-Policy (style-src 'self', script-src 'self') allows. Without
  * Chart.js the tables remain.
+ *
+ * Every text the charts show (titles, labels, legends) comes translated from the server in
+ * that data; the numbers of the axes and tooltips follow the page's language (<html lang>),
+ * as the chat client's dates do, not the browser's.
  */
 (function () {
   "use strict";
@@ -49,6 +53,7 @@
       type: config.type,
       data: { labels: config.labels, datasets: config.datasets.map(colour) },
       options: {
+        locale: document.documentElement.lang || undefined,
         responsive: true,
         maintainAspectRatio: false,
         animation: reduceMotion ? false : { duration: 400 },
