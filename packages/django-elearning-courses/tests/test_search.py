@@ -199,7 +199,7 @@ def test_operators_and_odd_characters_never_fail(query, zebras, client, api_as, 
     search(client, query)
     response = api_as("enrolled").get(API_URL, {"q": query})
     assert response.status_code == 200, response.content
-    assert set(response.data) == {"count", "next", "previous", "results"}
+    assert set(response.data) == {"count", "truncated", "next", "previous", "results"}
 
 
 def test_too_long_or_too_many_words_is_a_form_error(client, api_as, course):

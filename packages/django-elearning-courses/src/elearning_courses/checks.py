@@ -42,6 +42,7 @@ def check_settings(app_configs, **kwargs):
         "ANALYTICS_PAGE_SIZE",
         "SEARCH_PAGE_SIZE",
         "SEARCH_HITS_PER_COURSE",
+        "SEARCH_MAX_MATCHES",
     )
     errors, values = settings_dict_errors("ELEARNING_COURSES", DEFAULTS, positive, "elearning_courses")
     if values is None:

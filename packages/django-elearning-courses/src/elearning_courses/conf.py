@@ -82,6 +82,11 @@ DEFAULTS = {
     # Courses per page of search results, and the best hits shown per course.
     "SEARCH_PAGE_SIZE": 10,
     "SEARCH_HITS_PER_COURSE": 3,
+    # The most matching index entries a search ranks. A word found in more entries
+    # (a word of most lessons) is ranked among the first SEARCH_MAX_MATCHES the index
+    # gives, and the page and the API say that the results are cut; under the cap the
+    # ranking is exact. Bounds the time of a request whatever the size of the site.
+    "SEARCH_MAX_MATCHES": 1000,
 }
 
 

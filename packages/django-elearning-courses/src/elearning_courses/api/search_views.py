@@ -4,6 +4,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 
+from elearning_users.api.base import ElearningPagination
+
 from ..models import SearchEntry
 from ..search.forms import SearchForm
 from ..search.results import CourseResults
@@ -34,6 +36,29 @@ class SearchResultSerializer(serializers.Serializer):
     hits = SearchHitSerializer(many=True)
 
 
+class SearchPagination(ElearningPagination):
+    """The paginated envelope plus ``truncated``: whether more entries matched than
+    ``SEARCH_MAX_MATCHES``, so that the results come from the first ones found."""
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["truncated"] = self.page.paginator.object_list.truncated
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["required"] = [*schema["required"], "truncated"]
+        schema["properties"]["truncated"] = {
+            "type": "boolean",
+            "description": (
+                "True when more index entries matched than SEARCH_MAX_MATCHES: the results "
+                "are ranked among the first ones found, not all of them (add words to narrow "
+                "the search). False: every match was ranked."
+            ),
+        }
+        return schema
+
+
 class SearchView(BaseViewSet, ListAPIView):
     """The courses in which the user finds ``q``, best first, with their best hits.
 
@@ -42,6 +67,7 @@ class SearchView(BaseViewSet, ListAPIView):
     """
 
     serializer_class = SearchResultSerializer
+    pagination_class = SearchPagination
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular's schema generation

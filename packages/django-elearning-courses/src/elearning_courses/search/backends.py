@@ -1,7 +1,9 @@
 """How the database matches, ranks and highlights entries.
 
-Each backend turns a queryset of entries into the ones matching the query's words,
-annotated with ``rank`` (higher is better) and, through :meth:`with_snippets`, with
+Each backend turns a queryset of entries into the ones matching the query's words
+(:meth:`match`, no ranking: cheap, so that the matches can be bounded before they are
+ranked), annotates entries with ``rank`` (:meth:`rank`, higher is better) and, through
+:meth:`with_snippets`, with
 ``title_marked`` and ``snippet_marked`` (text with the matched words between
 :data:`~.text.START` and :data:`~.text.STOP`; :func:`~.text.highlight` turns them
 into ``<mark>``). User input reaches the database only as bound parameters: a
@@ -39,8 +41,6 @@ class PostgresBackend(DatabaseSnippets):
         self.query = SearchQuery(text.clean(query), search_type="websearch", config=self.config)
 
     def match(self, entries):
-        from django.contrib.postgres.search import SearchRank
-
         matches = Func(
             F("search_vector"),
             self.query,
@@ -48,7 +48,13 @@ class PostgresBackend(DatabaseSnippets):
             arg_joiner=" @@ ",
             output_field=BooleanField(),
         )
-        return entries.filter(matches).annotate(rank=SearchRank(F("search_vector"), self.query))
+        return entries.filter(matches)
+
+    def rank(self, entries):
+        from django.contrib.postgres.search import SearchRank
+
+        # ts_rank reads each entry's tsvector: the costly part of a search, hence bounded.
+        return entries.annotate(rank=SearchRank(F("search_vector"), self.query))
 
     def with_snippets(self, entries):
         from django.contrib.postgres.search import SearchHeadline
@@ -79,10 +85,11 @@ class Fts5Backend(DatabaseSnippets):
 
     def match(self, entries):
         sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # nosec B608
-        found = RawSQL(sql, [self.fts_query])  # nosec B611
+        return entries.filter(id__in=RawSQL(sql, [self.fts_query]))  # nosec B611
+
+    def rank(self, entries):
         # bm25() is lower for better matches; the title counts ten times the body.
-        rank = self._about_this_entry(f"-bm25({FTS_TABLE}, 10.0, 1.0)")
-        return entries.filter(id__in=found).annotate(rank=rank)
+        return entries.annotate(rank=self._about_this_entry(f"-bm25({FTS_TABLE}, 10.0, 1.0)"))
 
     def with_snippets(self, entries):
         marks = "char(2), char(3)"
@@ -102,6 +109,9 @@ class ContainsBackend:
     def match(self, entries):
         for word in self.words:
             entries = entries.filter(Q(title__icontains=word) | Q(body__icontains=word))
+        return entries
+
+    def rank(self, entries):
         in_title = Q()
         for word in self.words:
             in_title &= Q(title__icontains=word)

@@ -5,11 +5,18 @@ page-number pagination) slices: three queries per page whatever the number of hi
 the number of courses found, the courses of the page ranked by their best hit, and
 the best hits of those courses with their snippets (a window function keeps
 ``SEARCH_HITS_PER_COURSE`` per course).
+
+The work of a request is bounded: ranking reads every ranked entry (PostgreSQL's
+``ts_rank`` its ``tsvector``, FTS5's ``bm25()`` its statistics), so only the first
+``SEARCH_MAX_MATCHES`` + 1 matches the index yields (unsorted, so the database stops
+there) are ranked. Under the cap every match is ranked, exactly; over it,
+:attr:`CourseResults.truncated` says so and the page and the API tell the user to add
+words. A word in every lesson then costs what a word in a thousand lessons costs.
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import F, Max, Window
+from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
@@ -58,20 +65,45 @@ class CourseResults:
     def __init__(self, user, query):
         self.words = text.words(query)
         self.backend = backend_for(query)
-        self.matched = self.backend.match(visible_entries(user)) if self.words else None
+        #: The most matches ranked (``SEARCH_MAX_MATCHES``), read once per request.
+        self.max_matches = app_settings.SEARCH_MAX_MATCHES
+        self.candidates = self.ranked = None
+        if self.words:
+            matched = self.backend.match(visible_entries(user)).order_by()  # no ORDER BY: stop early
+            # One more than the cap: finding it is what tells that the cap was hit.
+            first = matched.values("pk")[: self.max_matches + 1]
+            self.candidates = SearchEntry.objects.filter(pk__in=first)
+            self.ranked = self.backend.rank(self.candidates)
+        self._counts = None
+
+    def _counted(self):
+        if self._counts is None:
+            if self.candidates is None:
+                self._counts = {"courses": 0, "entries": 0}
+            else:
+                self._counts = self.candidates.order_by().aggregate(
+                    courses=Count("course_id", distinct=True), entries=Count("pk")
+                )
+        return self._counts
 
     def count(self):
-        if self.matched is None:
-            return 0
-        return self.matched.order_by().values("course_id").distinct().count()
+        """The number of courses found (among the ranked matches: see :attr:`truncated`)."""
+        return self._counted()["courses"]
+
+    @property
+    def truncated(self):
+        """Whether more than ``max_matches`` entries match: the results then come from
+        the first ones the index gave, not from all of them (computed with :meth:`count`,
+        in the same query)."""
+        return self._counted()["entries"] > self.max_matches
 
     def __len__(self):
         return self.count()
 
     def __getitem__(self, key):
-        if self.matched is None:
+        if self.ranked is None:
             return []
-        best = self.matched.order_by().values("course_id").annotate(best=Max("rank"))
+        best = self.ranked.order_by().values("course_id").annotate(best=Max("rank"))
         course_ids = [row["course_id"] for row in best.order_by("-best", "course_id")[key]]
         return self._results(course_ids)
 
@@ -80,7 +112,7 @@ class CourseResults:
             RowNumber(), partition_by=[F("course_id")], order_by=[F("rank").desc(), F("id").asc()]
         )
         entries = (
-            self.matched.filter(course_id__in=course_ids)
+            self.ranked.filter(course_id__in=course_ids)
             .select_related("course")
             .annotate(position=position)
             .filter(position__lte=app_settings.SEARCH_HITS_PER_COURSE)

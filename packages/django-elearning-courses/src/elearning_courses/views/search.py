@@ -16,18 +16,21 @@ from .mixins import page_context
 def search_page(request):
     """The courses in which the user finds the words, best first, each with its best
     hits and their highlighted snippets; paginated by course (a page past the last
-    shows the last). Nothing typed: the empty form; an invalid query: its error."""
+    shows the last). Nothing typed: the empty form; an invalid query: its error. More
+    matches than ``SEARCH_MAX_MATCHES``: the results of the first ones, and a note."""
     form = SearchForm(request.GET or None)
     query = form.query
-    page = None
+    page = results = None
     if query:
-        paginator = Paginator(CourseResults(request.user, query), app_settings.SEARCH_PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        results = CourseResults(request.user, query)
+        page = Paginator(results, app_settings.SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **page_context(request),
         "form": form,
         "search_query": query,
         "page_obj": page,
+        # Its ``truncated`` and ``max_matches``: the note when the matches were cut.
+        "search_results": results,
         "pagination_query": urlencode({"q": query}),
     }
     return render(request, "elearning_courses/search_results.html", context)
