@@ -6,11 +6,15 @@ import datetime
 import gettext
 import html
 import importlib
+import json
 import re
 import runpy
 from pathlib import Path
 
 import pytest
+
+from .analytics_fixtures import *  # noqa: F403  (the class_data fixture)
+from .analytics_fixtures import week_start
 
 APP = "elearning_courses"
 LOCALE = Path(importlib.import_module(APP).__file__).parent / "locale" / "de" / "LC_MESSAGES"
@@ -407,3 +411,127 @@ def test_lesson_news_in_german_keeps_the_count_first(
         )
     )
     assert messages == ["3 neue Lektionen in Django basics"]
+
+
+# Search inside courses and the analytics pages, in German.
+
+GERMAN_MONTHS = "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
+
+
+def chart_data(page):
+    """The charts' data the page hands to analytics.js (its json_script element)."""
+    start = '<script id="elearning-analytics-data" type="application/json">'
+    return json.loads(page.split(start)[1].split("</script>")[0])
+
+
+@pytest.fixture
+def indexed(taught):
+    """The course with a module and a lesson about "Grundlagen", in the search index."""
+    from elearning_courses.models import Lesson, Module
+    from elearning_courses.search import index
+
+    module = Module.objects.create(course=taught, title="Grundlagen", position=0)
+    Lesson.objects.create(module=module, title="Willkommen", text="Die Grundlagen von Django.")
+    index.rebuild([taught.pk])
+    return taught
+
+
+@pytest.mark.django_db
+class TestSearchInGerman:
+    def test_results(self, client, german, indexed, enrolled):
+        client.force_login(enrolled)
+        page = html.unescape(assert_german(client.get("/courses/search/", {"q": "Grundlagen"})))
+        assert "<title>Suche: Grundlagen" in page
+        assert "Kursinhalte durchsuchen" in page
+        assert 'placeholder="Kurse, Lektionen, Materialien"' in page
+        assert "„Grundlagen“ in 1 Kurs gefunden." in page
+        assert ">Modul</span>" in page and ">Lektion</span>" in page
+
+    def test_empty_form_no_results_and_errors(self, client, german, indexed):
+        page = assert_german(client.get("/courses/search/"))
+        assert "Alle Kurse durchsuchen" in page
+        assert "Der Text von Lektionen wird in den Kursen durchsucht, die Sie lesen dürfen." in page
+        page = assert_german(client.get("/courses/search/", {"q": "Zebrastreifen"}))
+        assert "Nichts gefunden" in page
+        assert "oder stöbern Sie im Katalog." in page
+        page = assert_german(client.get("/courses/search/", {"q": " ".join(["Wort"] * 11)}))
+        assert "Die Suche darf höchstens 10 Wörter enthalten." in page
+
+    def test_the_catalog_offers_to_search_inside(self, client, german, indexed):
+        page = html.unescape(assert_german(client.get("/courses/", {"q": "Django"})))
+        assert "Kursinhalte nach „Django“ durchsuchen" in page
+
+
+@pytest.mark.django_db
+class TestAnalyticsInGerman:
+    def test_course_page(self, client, german, class_data, owner):
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{class_data['course'].pk}/analytics/"))
+        assert "<title>Auswertung von Django basics" in page
+        assert "Wie die Teilnehmenden vorankommen" in page
+        assert "6 eingeschriebene Personen · 3 veröffentlichte Lektionen" in page
+        for title in ["Einschreibungen im Zeitverlauf", "Bearbeitungsstand", "Wo Teilnehmende aufhören"]:
+            assert title in page
+        assert "Durchschnitt: 3,2 von 5 (5 Bewertungen)." in page  # with a decimal comma
+        assert "Diese Website hat keinen Chat" in page  # the suite runs without the chat app
+        monday = week_start(0)
+        assert f'<th scope="row" class="fw-normal">{monday.day}. {GERMAN_MONTHS[monday.month - 1]}' in page
+        # The texts analytics.js draws come from the server, in German too.
+        data = chart_data(page)
+        assert [d["label"] for d in data["enrollments"]["datasets"]] == [
+            "Neue Teilnehmende",
+            "Teilnehmende insgesamt",
+        ]
+        assert data["enrollments"]["labels"][-1] == monday.strftime("%d.%m.%Y")
+        assert [d["label"] for d in data["dropoff"]["datasets"]] == ["Erledigt", "Dort aufgehört"]
+        assert data["ratings"]["labels"] == ["1 Stern", "2 Sterne", "3 Sterne", "4 Sterne", "5 Sterne"]
+
+    def test_course_page_without_students(self, client, german, course, owner):
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{course.pk}/analytics/"))
+        assert "Noch keine Teilnehmenden" in page
+        assert "Sobald sich Teilnehmende einschreiben" in page
+        assert "Es hat sich noch niemand eingeschrieben." in page
+        assert "Der Kurs hat noch keine veröffentlichten Lektionen." in page
+        assert "Noch niemand hat den Kurs bewertet." in page
+
+    def test_one_rating(self, client, german, course, owner, enrolled):
+        from elearning_courses.models import Feedback
+
+        Feedback.objects.create(student=enrolled, course=course, rating=4)
+        client.force_login(owner)
+        page = assert_german(client.get(f"/courses/{course.pk}/analytics/"))
+        assert "Durchschnitt: 4,0 von 5 (1 Bewertung)." in page
+
+    def test_csv_header(self, client, german, class_data, owner):
+        client.force_login(owner)
+        response = client.get(f"/courses/{class_data['course'].pk}/analytics/enrollments.csv")
+        assert response.status_code == 200
+        assert response.content.decode("utf-8").splitlines()[0].lstrip("\ufeff") == (
+            "Woche ab,Neue Teilnehmende,Teilnehmende insgesamt"
+        )
+
+    def test_overview(self, client, german, taught, make_user):
+        client.force_login(make_user("staff", "teacher", is_staff=True))
+        page = assert_german(client.get("/courses/analytics/"))
+        assert "Auswertung aller Kurse" in page
+        assert "1 Kurs, Entwürfe mitgezählt" in page
+        for column in ["Abschlussquote", "Durchschnittliche Bewertung", "Chatnachrichten"]:
+            assert column in page
+
+    def test_empty_overview(self, client, german, make_user):
+        client.force_login(make_user("staff", "teacher", is_staff=True))
+        page = assert_german(client.get("/courses/analytics/"))
+        assert "Kurse, die Lehrkräfte anlegen, erscheinen hier mit ihren Kennzahlen." in page
+
+    def test_forbidden_pages(self, client, german, course, other_teacher):
+        client.force_login(other_teacher)
+        for url, message in [
+            (f"/courses/{course.pk}/analytics/", "Nur die Lehrkraft des Kurses kann seine Auswertung sehen."),
+            ("/courses/analytics/", "Nur die Administration kann die Auswertung aller Kurse sehen."),
+        ]:
+            response = client.get(url)
+            assert response.status_code == 403
+            page = response.content.decode()
+            assert message in page
+            assert not english_left(page), english_left(page)
