@@ -447,6 +447,13 @@ class TestSearchInGerman:
         assert "„Grundlagen“ in 1 Kurs gefunden." in page
         assert ">Modul</span>" in page and ">Lektion</span>" in page
 
+    def test_too_many_matches(self, client, german, indexed, enrolled, settings):
+        settings.ELEARNING_COURSES = {"SEARCH_MAX_MATCHES": 1}  # the module and the lesson match
+        client.force_login(enrolled)
+        page = html.unescape(assert_german(client.get("/courses/search/", {"q": "Grundlagen"})))
+        assert "Mehr als 1 Treffer für „Grundlagen“" in page
+        assert "Fügen Sie Wörter hinzu, um Ihre Suche einzugrenzen." in page
+
     def test_empty_form_no_results_and_errors(self, client, german, indexed):
         page = assert_german(client.get("/courses/search/"))
         assert "Alle Kurse durchsuchen" in page

@@ -2,13 +2,14 @@
 :class:`~elearning_courses.analytics.CourseAnalytics` (read only), for the schema and the
 response alike."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
 class WeekSerializer(serializers.Serializer):
-    week = serializers.DateField(help_text="Monday of the week.")
-    new = serializers.IntegerField(help_text="Students who enrolled that week (and are enrolled now).")
-    total = serializers.IntegerField(help_text="Students enrolled by the end of that week.")
+    week = serializers.DateField(help_text=_("Monday of the week."))
+    new = serializers.IntegerField(help_text=_("Students who enrolled that week (and are enrolled now)."))
+    total = serializers.IntegerField(help_text=_("Students enrolled by the end of that week."))
 
 
 class CompletionBucketSerializer(serializers.Serializer):
@@ -18,10 +19,10 @@ class CompletionBucketSerializer(serializers.Serializer):
 
 
 class LessonDropoffSerializer(serializers.Serializer):
-    lesson = serializers.IntegerField(help_text="The lesson's id.")
+    lesson = serializers.IntegerField(help_text=_("The lesson's id."))
     title = serializers.CharField()
-    completed = serializers.IntegerField(help_text="Current students who completed the lesson.")
-    stopped = serializers.IntegerField(help_text="Current students whose furthest completed lesson it is.")
+    completed = serializers.IntegerField(help_text=_("Current students who completed the lesson."))
+    stopped = serializers.IntegerField(help_text=_("Current students whose furthest completed lesson it is."))
 
 
 class RatingCountSerializer(serializers.Serializer):
@@ -36,8 +37,8 @@ class ChatDaySerializer(serializers.Serializer):
 
 class CourseAnalyticsSerializer(serializers.Serializer):
     course_id = serializers.IntegerField()
-    students = serializers.IntegerField(help_text="Students enrolled now.")
-    lessons = serializers.IntegerField(help_text="Published lessons (what students see).")
+    students = serializers.IntegerField(help_text=_("Students enrolled now."))
+    lessons = serializers.IntegerField(help_text=_("Published lessons (what students see)."))
     enrollments = WeekSerializer(many=True)
     completion = CompletionBucketSerializer(many=True)
     dropoff = LessonDropoffSerializer(many=True)
@@ -45,5 +46,7 @@ class CourseAnalyticsSerializer(serializers.Serializer):
     rating_average = serializers.FloatField(allow_null=True)
     rating_count = serializers.IntegerField()
     chat = ChatDaySerializer(
-        many=True, allow_null=True, help_text="Messages per day, today last; null when the site has no chat."
+        many=True,
+        allow_null=True,
+        help_text=_("Messages per day, today last; null when the site has no chat."),
     )
