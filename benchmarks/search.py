@@ -72,7 +72,7 @@ def lesson_text(words):
 
 def seed_content(lessons_per_course, modules_per_course=4):
     """Modules, text lessons and every search entry; returns the number of lessons and
-    the lessons per word (of their text) and per title word."""
+    the number of lessons per word of their text."""
     from elearning_courses.models import Course, Lesson, Module, SearchEntry
     from elearning_courses.search import index
 
@@ -96,7 +96,7 @@ def seed_content(lessons_per_course, modules_per_course=4):
     for module in modules:
         by_course.setdefault(module.course_id, []).append(module)
     per_module = max(1, lessons_per_course // modules_per_course)
-    in_text, in_titles = Counter(), Counter()
+    in_text = Counter()
     n_lessons = 0
     for start in range(0, len(courses), 500):
         batch = courses[start : start + 500]
@@ -107,7 +107,6 @@ def seed_content(lessons_per_course, modules_per_course=4):
                     words = rng.choices(vocab, cum_weights=cum, k=WORDS_PER_LESSON)
                     title_words = rng.choices(vocab, cum_weights=cum, k=2)
                     in_text.update(set(words))
-                    in_titles.update(set(title_words))
                     markdown, plain = lesson_text(words)
                     lessons.append(
                         Lesson(
@@ -122,7 +121,7 @@ def seed_content(lessons_per_course, modules_per_course=4):
         Lesson.objects.bulk_create(lessons, batch_size=5000)
         n_lessons += len(lessons)
         entries, lessons_of = [], {}
-        for lesson, body in zip(lessons, bodies):
+        for lesson, body in zip(lessons, bodies, strict=True):
             lessons_of.setdefault(lesson.course_id, []).append((lesson, body))
         for course in batch:
             # The course's and its modules' entries from the index's own code...
@@ -141,7 +140,7 @@ def seed_content(lessons_per_course, modules_per_course=4):
                 entries.append(SearchEntry(**common, audience="outline"))
                 entries.append(SearchEntry(**common, audience="content", body=body))
         SearchEntry.objects.bulk_create(entries, batch_size=5000)
-    return n_lessons, in_text, in_titles
+    return n_lessons, in_text
 
 
 def check_index(sample=3):
@@ -176,7 +175,7 @@ def fill_vectors():
         cursor.execute("VACUUM ANALYZE")
 
 
-def pick_queries(in_text, in_titles, n_lessons):
+def pick_queries(in_text, n_lessons):
     """The query cases: words chosen by how many lessons hold them."""
     by_count = in_text.most_common()
 
@@ -285,7 +284,7 @@ def main(argv=None):
         call_command("migrate", verbosity=0)
         _token, n_courses, _enrollments, _ratings = catalog.seed(args.courses, args.enrollments)
         seeded = time.perf_counter()
-        n_lessons, in_text, in_titles = seed_content(args.lessons)
+        n_lessons, in_text = seed_content(args.lessons)
         fill_vectors()
         check_index()
         indexed = time.perf_counter()
@@ -296,7 +295,7 @@ def main(argv=None):
         )
         student = get_user_model().objects.get(username="student0")
         users = {"visitor": (AnonymousUser(), {}), "student": (student, {"Cookie": session_cookie(student)})}
-        queries = pick_queries(in_text, in_titles, n_lessons)
+        queries = pick_queries(in_text, n_lessons)
         pages, cases = [], []
         for who, (_user, headers) in users.items():
             pages.append((f"catalog ({who})", "/courses/", headers))
