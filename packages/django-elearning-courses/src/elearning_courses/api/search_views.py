@@ -67,6 +67,9 @@ class SearchView(BaseViewSet, ListAPIView):
     """
 
     serializer_class = SearchResultSerializer
+    # Not the site's DEFAULT_FILTER_BACKENDS: results are ranked search hits, not a
+    # queryset a host's ordering or filter backend could be applied to (?ordering= was a 500).
+    filter_backends = ()
     pagination_class = SearchPagination
 
     def get_queryset(self):
