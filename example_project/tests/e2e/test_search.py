@@ -52,7 +52,8 @@ def test_student_finds_a_lesson_from_the_navbar(demo_server, new_page):
 
     hit = page.locator("[data-search-hit]").filter(has_text="Diving for fish")
     expect(hit.locator("mark").first).to_be_visible()
-    expect(hit.locator(".elearning-search-snippet")).to_contain_text("brown pelican dives")
+    # Where the excerpt starts is the database's choice (PostgreSQL's headline, SQLite's snippet).
+    expect(hit.locator(".elearning-search-snippet")).to_contain_text("pelican dives from the air")
     expect(page.get_by_text("Pelican draft")).to_have_count(0)  # a draft: the teacher's only
     save(page, "guide-search")
 
