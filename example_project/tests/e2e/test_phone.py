@@ -60,7 +60,16 @@ def pages_of(role, ids):
     visualisation, bob's) for its teacher only."""
     django, stats = ids["django"], ids["stats"]
     courses = [f"/courses/{pk}/" for pk in ids["courses"]]
-    common = ["/", "/courses/", "/courses/?q=python", *courses, "/users/alice/", "/users/sam/"]
+    common = [
+        "/",
+        "/courses/",
+        "/courses/?q=python",
+        "/courses/search/?q=django+models",
+        "/courses/search/?q=zzyzx",
+        *courses,
+        "/users/alice/",
+        "/users/sam/",
+    ]
     # sam is enrolled in Django for beginners: a lesson of every kind.
     lessons = [f"/courses/{django}/lessons/{pk}/" for pk in ids["lessons"].values()]
     if role == "visitor":
@@ -88,6 +97,7 @@ def pages_of(role, ids):
         f"{module}/lessons/new/?kind=video",
         f"/courses/{django}/lessons/{ids['lessons']['text']}/edit/",
         f"/courses/{django}/progress/",
+        f"/courses/{django}/analytics/",
         f"/courses/{django}/announcements/new/",
         f"/courses/{django}/announcements/{ids['announcement']}/delete/",
         "/courses/new/",
