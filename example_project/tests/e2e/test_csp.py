@@ -17,6 +17,7 @@ EXTRA = {
     "visitor": ["/api/", "/api/auth/login/"],
     "student": ["/api/", "/api/courses/", "/api/notifications/"],
     "teacher": ["/api/", "/api/courses/"],
+    "staff": ["/api/search/?q=django"],
 }
 
 # Expected, and wanted: (path prefix, directive, blocked URL prefix, why).
