@@ -2,8 +2,8 @@
 
 Each backend turns a queryset of entries into the ones matching the query's words
 (:meth:`match`, no ranking: cheap, so that the matches can be bounded before they are
-ranked), annotates entries with ``rank`` (:meth:`rank`, higher is better) and, through
-:meth:`with_snippets`, with
+ranked), ranks given entries in one query (:meth:`ranks`: ``{id: rank}``, higher is
+better) and, through :meth:`with_snippets`, annotates entries with
 ``title_marked`` and ``snippet_marked`` (text with the matched words between
 :data:`~.text.START` and :data:`~.text.STOP`; :func:`~.text.highlight` turns them
 into ``<mark>``). User input reaches the database only as bound parameters: a
@@ -19,6 +19,7 @@ from django.db import connections
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
 from django.db.models.expressions import RawSQL
 
+from ..models import SearchEntry
 from . import text
 from .schema import FTS_TABLE, TABLE
 
@@ -50,11 +51,14 @@ class PostgresBackend(DatabaseSnippets):
         )
         return entries.filter(matches)
 
-    def rank(self, entries):
+    def ranks(self, ids):
         from django.contrib.postgres.search import SearchRank
 
         # ts_rank reads each entry's tsvector: the costly part of a search, hence bounded.
-        return entries.annotate(rank=SearchRank(F("search_vector"), self.query))
+        rows = SearchEntry.objects.filter(pk__in=ids).annotate(
+            rank=SearchRank(F("search_vector"), self.query)
+        )
+        return dict(rows.values_list("pk", "rank"))
 
     def with_snippets(self, entries):
         from django.contrib.postgres.search import SearchHeadline
@@ -87,9 +91,17 @@ class Fts5Backend(DatabaseSnippets):
         sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # nosec B608
         return entries.filter(id__in=RawSQL(sql, [self.fts_query]))  # nosec B611
 
-    def rank(self, entries):
+    def ranks(self, ids):
+        # One pass over the FTS5 table (bm25() per row of the MATCH, not a MATCH per row).
         # bm25() is lower for better matches; the title counts ten times the body.
-        return entries.annotate(rank=self._about_this_entry(f"-bm25({FTS_TABLE}, 10.0, 1.0)"))
+        placeholders = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"SELECT rowid, -bm25({FTS_TABLE}, 10.0, 1.0) FROM {FTS_TABLE}"  # nosec B608
+            f" WHERE {FTS_TABLE} MATCH %s AND rowid IN ({placeholders})"
+        )
+        with connections["default"].cursor() as cursor:
+            cursor.execute(sql, [self.fts_query, *ids])
+            return dict(cursor.fetchall())
 
     def with_snippets(self, entries):
         marks = "char(2), char(3)"
@@ -111,12 +123,12 @@ class ContainsBackend:
             entries = entries.filter(Q(title__icontains=word) | Q(body__icontains=word))
         return entries
 
-    def rank(self, entries):
+    def ranks(self, ids):
         in_title = Q()
         for word in self.words:
             in_title &= Q(title__icontains=word)
         rank = Case(When(in_title, then=Value(2.0)), default=Value(1.0), output_field=FloatField())
-        return entries.annotate(rank=rank)
+        return dict(SearchEntry.objects.filter(pk__in=ids).annotate(rank=rank).values_list("pk", "rank"))
 
     def with_snippets(self, entries):
         return entries.defer("search_vector")  # the hits' text is needed for their snippets

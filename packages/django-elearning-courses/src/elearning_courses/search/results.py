@@ -1,23 +1,24 @@
 """Search results: the matching entries grouped by course, one page of courses at a time.
 
 :class:`CourseResults` is a lazy sequence that Django's ``Paginator`` (and so DRF's
-page-number pagination) slices: three queries per page whatever the number of hits,
-the number of courses found, the courses of the page ranked by their best hit, and
-the best hits of those courses with their snippets (a window function keeps
-``SEARCH_HITS_PER_COURSE`` per course).
+page-number pagination) slices, in three queries per page whatever the number of hits:
 
-The work of a request is bounded: ranking reads every ranked entry (PostgreSQL's
-``ts_rank`` its ``tsvector``, FTS5's ``bm25()`` its statistics), so only the first
-``SEARCH_MAX_MATCHES`` + 1 matches the index yields (unsorted, so the database stops
-there) are ranked. Under the cap every match is ranked, exactly; over it,
+1. the candidates: ``(id, course_id)`` of the entries the user may find that match, at
+   most ``SEARCH_MAX_MATCHES`` + 1 of them, unsorted (so the database stops there);
+2. their ranks, in one pass over those ids (PostgreSQL's ``ts_rank`` reads each entry's
+   ``tsvector``, FTS5's ``bm25()`` its statistics: the costly part, hence bounded);
+3. the page's hits (the best ``SEARCH_HITS_PER_COURSE`` of each course of the page),
+   with their courses and snippets.
+
+The access rules and the match run once, in the first query; the grouping by course,
+the ordering and the count happen in Python over at most ``SEARCH_MAX_MATCHES`` + 1
+pairs of numbers. Under the cap every match is ranked, exactly; over it,
 :attr:`CourseResults.truncated` says so and the page and the API tell the user to add
 words. A word in every lesson then costs what a word in a thousand lessons costs.
 """
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Max, Window
-from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from ..conf import app_settings
@@ -63,67 +64,73 @@ class CourseResults:
     """The courses in which ``user`` finds ``query``, best first, for ``Paginator``."""
 
     def __init__(self, user, query):
+        self.user = user
         self.words = text.words(query)
         self.backend = backend_for(query)
         #: The most matches ranked (``SEARCH_MAX_MATCHES``), read once per request.
         self.max_matches = app_settings.SEARCH_MAX_MATCHES
-        self.candidates = self.ranked = None
-        if self.words:
-            matched = self.backend.match(visible_entries(user)).order_by()  # no ORDER BY: stop early
-            # One more than the cap: finding it is what tells that the cap was hit.
-            first = matched.values("pk")[: self.max_matches + 1]
-            self.candidates = SearchEntry.objects.filter(pk__in=first)
-            self.ranked = self.backend.rank(self.candidates)
-        self._counts = None
+        self._ranked = None
 
-    def _counted(self):
-        if self._counts is None:
-            if self.candidates is None:
-                self._counts = {"courses": 0, "entries": 0}
-            else:
-                self._counts = self.candidates.order_by().aggregate(
-                    courses=Count("course_id", distinct=True), entries=Count("pk")
+    def _rank(self):
+        """``(entries, courses)``: the candidates' ``(rank, id, course_id)``, best first,
+        and the course ids ordered by their best entry (queries 1 and 2)."""
+        if self._ranked is None:
+            entries, courses = [], []
+            if self.words:
+                matched = self.backend.match(visible_entries(self.user)).order_by()  # no ORDER BY: stop early
+                # One more than the cap: finding it is what tells that the cap was hit.
+                candidates = list(matched.values_list("pk", "course_id")[: self.max_matches + 1])
+                self._truncated = len(candidates) > self.max_matches
+                ranks = self.backend.ranks([pk for pk, _course in candidates]) if candidates else {}
+                entries = sorted(
+                    ((ranks.get(pk, 0.0), pk, course) for pk, course in candidates),
+                    key=lambda entry: (-entry[0], entry[1]),
                 )
-        return self._counts
-
-    def count(self):
-        """The number of courses found (among the ranked matches: see :attr:`truncated`)."""
-        return self._counted()["courses"]
+                courses = list(dict.fromkeys(course for _rank, _pk, course in entries))
+            else:
+                self._truncated = False
+            self._ranked = entries, courses
+        return self._ranked
 
     @property
     def truncated(self):
         """Whether more than ``max_matches`` entries match: the results then come from
-        the first ones the index gave, not from all of them (computed with :meth:`count`,
-        in the same query)."""
-        return self._counted()["entries"] > self.max_matches
+        the first ones the index gave, not from all of them (known from the first query)."""
+        self._rank()
+        return self._truncated
+
+    def count(self):
+        """The number of courses found (among the ranked matches: see :attr:`truncated`)."""
+        return len(self._rank()[1])
 
     def __len__(self):
         return self.count()
 
     def __getitem__(self, key):
-        if self.ranked is None:
+        entries, courses = self._rank()
+        page = courses[key]
+        if not page:
             return []
-        best = self.ranked.order_by().values("course_id").annotate(best=Max("rank"))
-        course_ids = [row["course_id"] for row in best.order_by("-best", "course_id")[key]]
-        return self._results(course_ids)
+        wanted = set(page)
+        per_course = app_settings.SEARCH_HITS_PER_COURSE
+        best = {course: [] for course in page}
+        for _rank, pk, course in entries:  # best first
+            if course in wanted and len(best[course]) < per_course:
+                best[course].append(pk)
+        return self._results(best)
 
-    def _results(self, course_ids):
-        position = Window(
-            RowNumber(), partition_by=[F("course_id")], order_by=[F("rank").desc(), F("id").asc()]
-        )
-        entries = (
-            self.ranked.filter(course_id__in=course_ids)
-            .select_related("course")
-            .annotate(position=position)
-            .filter(position__lte=app_settings.SEARCH_HITS_PER_COURSE)
-        )
-        entries = self.backend.with_snippets(entries)
-        results = dict.fromkeys(course_ids)
-        for entry in sorted(entries, key=lambda entry: entry.position):
-            if results[entry.course_id] is None:
-                results[entry.course_id] = CourseResult(entry.course)
-            results[entry.course_id].hits.append(self._hit(entry))
-        return [result for result in results.values() if result is not None]
+    def _results(self, best):
+        """The :class:`CourseResult` of each course of ``best`` (``{course id: [entry
+        ids, best first]}``), in its order (query 3)."""
+        ids = [pk for pks in best.values() for pk in pks]
+        fetched = self.backend.with_snippets(SearchEntry.objects.filter(pk__in=ids).select_related("course"))
+        by_id = {entry.pk: entry for entry in fetched}
+        results = []
+        for pks in best.values():
+            found = [by_id[pk] for pk in pks if pk in by_id]
+            if found:
+                results.append(CourseResult(found[0].course, [self._hit(entry) for entry in found]))
+        return results
 
     def _hit(self, entry):
         title, snippet = self.backend.marked(entry)
