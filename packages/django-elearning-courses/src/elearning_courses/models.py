@@ -551,7 +551,8 @@ class SearchEntry(models.Model):
     #: The course, its module and its lesson (as far as they apply) are all published.
     is_published = models.BooleanField(_("published"))
     title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("text"), blank=True)
+    # Derived from bounded fields (the longest: a lesson's text, as plain text).
+    body = models.TextField(_("text"), blank=True, max_length=LESSON_TEXT_MAX_LENGTH)
     #: PostgreSQL only: title (weight A) and body (weight B) as a tsvector.
     search_vector = SearchVectorColumn(_("search vector"), null=True, editable=False)
 

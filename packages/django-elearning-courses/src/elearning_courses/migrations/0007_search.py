@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 ),
                 ("is_published", models.BooleanField(verbose_name="published")),
                 ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("body", models.TextField(blank=True, max_length=100000, verbose_name="text")),
                 (
                     "search_vector",
                     elearning_courses.search.fields.SearchVectorColumn(

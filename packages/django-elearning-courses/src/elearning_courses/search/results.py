@@ -77,9 +77,7 @@ class CourseResults:
         if self._ranked is None:
             entries, courses = [], []
             if self.words:
-                matched = self.backend.match(visible_entries(self.user)).order_by()  # no ORDER BY: stop early
-                # One more than the cap: finding it is what tells that the cap was hit.
-                candidates = list(matched.values_list("pk", "course_id")[: self.max_matches + 1])
+                candidates = list(self.candidates())
                 self._truncated = len(candidates) > self.max_matches
                 ranks = self.backend.ranks([pk for pk, _course in candidates]) if candidates else {}
                 entries = sorted(
@@ -91,6 +89,13 @@ class CourseResults:
                 self._truncated = False
             self._ranked = entries, courses
         return self._ranked
+
+    def candidates(self):
+        """The first query: ``(id, course_id)`` of the matching entries the user may find,
+        unsorted (so the database stops early), one more than the cap: finding it is what
+        tells that the cap was hit."""
+        matched = self.backend.match(visible_entries(self.user)).order_by()
+        return matched.values_list("pk", "course_id")[: self.max_matches + 1]
 
     @property
     def truncated(self):
