@@ -46,6 +46,7 @@ VISITOR = ("visitor",)
 CHAT_READY = '[data-chat-state="connected"] [data-chat-messages] > li'
 SWAGGER_READY = "#swagger-ui .opblock"
 REDOC_READY = ".api-content h1"
+ANALYTICS_READY = "body[data-analytics-drawn]"
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ PAGES = [
     Page("elearning_courses:progress", TEACHER, COURSE, label="progress table"),
     Page("elearning_courses:search", EVERYONE, query="q=django", label="search results"),
     Page("elearning_courses:search", EVERYONE, query="q=zzyzx", label="search without results"),
-    Page("elearning_courses:analytics", TEACHER, COURSE, "canvas", "course analytics"),
+    Page("elearning_courses:analytics", TEACHER, COURSE, ANALYTICS_READY, "course analytics"),
     # Staff only: the teacher sees the apps' "forbidden" page.
     Page("elearning_courses:analytics_overview", ("teacher", "staff"), label="analytics overview"),
     Page("elearning_courses:announcement_create", TEACHER, COURSE),

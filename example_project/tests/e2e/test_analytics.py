@@ -76,6 +76,9 @@ def test_teacher_sees_the_charts_and_downloads_a_csv(demo_server, new_page):
         "3 enrolled students · 3 published lessons"
     )
 
+    # The charts are drawn by deferred scripts, after the page shows.
+    page.locator("body[data-analytics-drawn]").wait_for()
+
     def chart(slug):
         canvas = page.locator(f'canvas[data-analytics-chart="{slug}"]')
         expect(canvas).to_be_visible()

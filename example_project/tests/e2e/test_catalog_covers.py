@@ -100,7 +100,7 @@ def test_draft_with_cover_then_published_and_found_by_subject(demo_server, new_p
     student.goto(base + "/courses/")
     student.get_by_label("Subject").select_option("art")
     student.get_by_label("Sort by").select_option(label="Most popular")
-    student.get_by_role("button", name="Search").click()
+    student.get_by_role("search", name="Search courses").get_by_role("button", name="Search").click()
     expect(student).to_have_url(re.compile(r"/courses/\?q=&subject=art&sort=popular$"))
     expect(student.get_by_text("2 courses in Art.")).to_be_visible()
     expect(student.get_by_role("link", name="Algebra I")).to_have_count(0)

@@ -12,6 +12,8 @@
  * site's Content-Security-Policy (style-src 'self', script-src 'self') allows. Without
  * Chart.js the tables remain.
  *
+ * When every chart is made, <body> gets the attribute data-analytics-drawn.
+ *
  * Every text the charts show (titles, labels, legends) comes translated from the server in
  * that data; the numbers of the axes and tooltips follow the page's language (<html lang>),
  * as the chat client's dates do, not the browser's.
@@ -62,4 +64,6 @@
       }
     });
   });
+  // Drawn: what tests (and any script of the site's) can wait for.
+  document.body.setAttribute("data-analytics-drawn", "");
 })();
