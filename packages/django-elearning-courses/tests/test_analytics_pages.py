@@ -89,6 +89,17 @@ class TestAccess:
     def test_the_tab_is_on_the_teachers_pages(self, client_as, users, course):
         html = client_as("owner").get(f"/courses/{course.pk}/progress/").content.decode()
         assert f'href="/courses/{course.pk}/analytics/">Analytics</a>' in html
+        for tab in ("content", "students", "progress", "blocked"):
+            assert f'href="/courses/{course.pk}/{tab}/"' in html
+
+    def test_staff_see_only_the_tabs_they_may_open(self, client, users, course, make_user):
+        client.force_login(make_user("staff", "teacher", is_staff=True))
+        html = client.get(page_url(course)).content.decode()
+        for tab in ("progress", "analytics"):
+            assert f'href="/courses/{course.pk}/{tab}/"' in html
+        for tab in ("content", "students", "blocked"):  # the course's teacher's alone (403 for staff)
+            assert f'href="/courses/{course.pk}/{tab}/"' not in html
+            assert client.get(f"/courses/{course.pk}/{tab}/").status_code == 403
 
     def test_require_analyst(self, users, course, make_user):
         analytics.require_analyst(users["owner"], course)
