@@ -1,5 +1,6 @@
 """``GET /api/search/?q=``: the search page's results as JSON."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
@@ -21,13 +22,13 @@ class SearchCourseSerializer(serializers.Serializer):
 
 class SearchHitSerializer(serializers.Serializer):
     # A CharField: another "kind" enum (lessons') would collide in the schema's names.
-    kind = serializers.CharField(help_text="course, module, lesson or material.")
-    title = serializers.CharField(help_text="HTML: the title, escaped, the matched words in <mark>.")
+    kind = serializers.CharField(help_text=_("course, module, lesson or material."))
+    title = serializers.CharField(help_text=_("HTML: the title, escaped, the matched words in <mark>."))
     snippet = serializers.CharField(
-        help_text="HTML: an excerpt of the text, escaped, the matched words in <mark>."
+        help_text=_("HTML: an excerpt of the text, escaped, the matched words in <mark>.")
     )
     url = serializers.CharField(
-        help_text="The course, the module in the course's outline, or the lesson page."
+        help_text=_("The course, the module in the course's outline, or the lesson page.")
     )
 
 
