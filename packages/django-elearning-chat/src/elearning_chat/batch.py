@@ -52,12 +52,18 @@ class _Queue:
         future = loop.create_future()
         self.waiting.append((item, future))
         if len(self.runners) < max(1, pool_size()):
-            runner = loop.create_task(self._run())
-            self.runners.add(runner)
-            runner.add_done_callback(self.runners.discard)
+            self.runners.add(loop.create_task(self._run()))
         return future
 
     async def _run(self):
+        try:
+            await self._drain()
+        finally:
+            # At once, not in a done callback: a caller woken by this runner's last batch
+            # may submit before such a callback ran, and would find no runner left.
+            self.runners.discard(asyncio.current_task())
+
+    async def _drain(self):
         while self.waiting:
             batch = self.waiting[: self.batched.limit]
             del self.waiting[: self.batched.limit]
