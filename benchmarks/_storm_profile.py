@@ -6,7 +6,8 @@ thread and every thread started afterwards (the chat's database pool, asgiref's
 executors), each with a profiler of its own because cProfile follows one thread. After
 ``STORM_PROFILE_CONNECTS`` connects (default 500) and ``STORM_PROFILE_SETTLE`` seconds
 (default 3: the history and presence frames that follow), it writes
-``<folder>/profile-<pid>.pstats`` (every thread merged) and ``threads-<pid>.txt``, the
+``<folder>/profile-<pid>.pstats`` (every thread merged), ``profile-main-<pid>.pstats``
+(the event loop's thread) and ``threads-<pid>.txt``, the
 CPU seconds of each thread of the process (``/proc``), which cProfile's own overhead
 distorts less than it distorts the per-function figures: read those as proportions.
 """
@@ -63,6 +64,7 @@ def wrap(application):
             stats.add(profile)
         pid = os.getpid()
         stats.dump_stats(Path(folder) / f"profile-{pid}.pstats")
+        state["main"].dump_stats(Path(folder) / f"profile-main-{pid}.pstats")  # the event loop's
         (Path(folder) / f"threads-{pid}.txt").write_text(_thread_cpu())
 
     async def profiled(scope, receive, send):
