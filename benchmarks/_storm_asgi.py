@@ -3,12 +3,13 @@ a count of the SQL queries this process ran, served at ``GET /_storm/queries`` (
 
 Every database connection the process opens gets an execute wrapper that increments the
 count: the benchmark reads it before and after a storm, a connect or a message.
-Benchmark only.
+``STORM_PROFILE`` profiles the process (``_storm_profile.py``). Benchmark only.
 """
 
 import json
 import threading
 
+import _storm_profile
 import chat_bench_asgi
 from django.db.backends.signals import connection_created
 
@@ -30,7 +31,7 @@ def _install(sender, connection, **kwargs):
 connection_created.connect(_install)
 
 
-async def application(scope, receive, send):
+async def _application(scope, receive, send):
     if scope["type"] == "http" and scope["path"] == "/_storm/queries":
         body = json.dumps(COUNT).encode()
         await send(
@@ -43,3 +44,7 @@ async def application(scope, receive, send):
         await send({"type": "http.response.body", "body": body})
         return
     await chat_bench_asgi.application(scope, receive, send)
+
+
+# STORM_PROFILE=<folder>: a cProfile of this process during a storm (see _storm_profile).
+application = _storm_profile.wrap(_application)

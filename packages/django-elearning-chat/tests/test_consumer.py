@@ -668,7 +668,7 @@ async def test_message_stored_while_joining_is_not_lost_nor_doubled(users, monke
     hub = get_registry().hubs["lobby"]
     room = await database_sync_to_async(Room.objects.get)(slug="lobby")
     loop = asyncio.get_running_loop()
-    target = "enter" if moment == "connecting" else "recent_messages"
+    target = "enter_many" if moment == "connecting" else "recent_messages"
     original = getattr(services, target)
     if moment == "reloading":
         await send(b, type="message", body="to delete")

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import datetime
 import io
+import threading
 
 import pytest
 from channels.db import database_sync_to_async
@@ -13,8 +14,8 @@ from django.db.backends.utils import CursorWrapper
 from django.test import override_settings
 from django.utils import timezone
 
+from elearning_chat import consumers, services
 from elearning_chat import hub as hub_module
-from elearning_chat import services
 from elearning_chat.consumers import SLOW_READER_CLOSE_CODE
 from elearning_chat.hub import get_registry
 from elearning_chat.models import Connection, Message, Room
@@ -96,6 +97,44 @@ async def test_connect_to_a_running_room_costs_one_query_then_one_for_presence(u
     statements = [q for q in leave if q.strip().upper() != "BEGIN"]
     assert statements[0].lstrip().upper().startswith("DELETE") and len(statements) <= 2, leave
     await close_all(a)
+
+
+@pytest.mark.asyncio
+async def test_sockets_connecting_together_share_one_insert(users, monkeypatch):
+    """A storm: the sockets that connect while an earlier connect's database work runs
+    are let in together: one policy check each, one room lookup and one INSERT in all."""
+    ann, *others = await users("ann", "bob", "cat", "dan", "eve")
+    room = await database_sync_to_async(services.get_or_create_room)("lobby")
+    batches, started, gate = [], threading.Event(), threading.Event()
+    original = services.enter_many
+
+    def held_first(server_id, entries):
+        batches.append([user.username for user, *_rest in entries])
+        if len(batches) == 1:
+            started.set()
+            assert gate.wait(TIMEOUT)
+        return original(server_id, entries)
+
+    monkeypatch.setattr(services, "enter_many", held_first)
+    first = asyncio.ensure_future(join(ann))
+    assert await asyncio.to_thread(started.wait, TIMEOUT)
+    with count_queries() as storm:
+        later = [asyncio.ensure_future(join(user)) for user in others]
+        queue = consumers.enter._queues[asyncio.get_running_loop()]
+        async with asyncio.timeout(TIMEOUT):
+            while len(queue.waiting) < len(others):  # every one waits for the next batch
+                await asyncio.sleep(0)
+        gate.set()
+        comms = [comm for comm, _history in await asyncio.gather(first, *later)]
+    assert batches == [["ann"], ["bob", "cat", "dan", "eve"]]
+    inserts = [
+        q for q in storm if "elearning_chat_connection" in q and q.lstrip().upper().startswith("INSERT")
+    ]
+    room_lookups = [q for q in storm if 'FROM "elearning_chat_room" WHERE' in q]
+    # One of each per batch (ann's went alone): 2, not 5.
+    assert len(inserts) == 2 and len(room_lookups) == 2, storm
+    assert await database_sync_to_async(Connection.objects.filter(room_slug=room.slug).count)() == 5
+    await close_all(*comms)
 
 
 @pytest.mark.asyncio

@@ -142,7 +142,7 @@ async def test_a_database_failure_on_connect_closes_with_try_again_later(users, 
     def database_down(*args, **kwargs):
         raise OperationalError("the database is down")
 
-    monkeypatch.setattr(services, "enter", database_down)
+    monkeypatch.setattr(services, "enter_many", database_down)
     comm = communicator(ann)
     connected, _ = await comm.connect(timeout=TIMEOUT)
     assert connected

@@ -12,6 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from . import services
+from .batch import Batched
 from .conf import app_settings
 from .db import db_call
 from .frames import (
@@ -28,6 +29,10 @@ from .hub import SERVER_ID, RoomsFull, get_registry
 from .text import InvalidText, clean_body, valid_client_id
 
 logger = logging.getLogger(__name__)
+
+#: :func:`elearning_chat.services.enter` for the sockets of this process that connect at
+#: the same time (looked up at each call, so tests can replace ``enter_many``).
+enter = Batched(lambda entries: services.enter_many(SERVER_ID, entries))
 
 
 def _is_int(value):
@@ -224,14 +229,10 @@ class ChatConsumer(AsyncWebsocketConsumer, BoundedSendMixin):
             await self.close()  # checked again by join; this saves the queries
             return
         try:
-            # One thread hop: policy, room (known to a running hub), presence row.
-            self.room = await db_call(
-                services.enter,
-                self.user,
-                self.room_slug,
-                SERVER_ID,
-                self.connection_id,
-                getattr(running, "room", None),
+            # Policy, room (known to a running hub), presence row: one thread hop and one
+            # INSERT shared with the sockets connecting at the same time.
+            self.room = await enter(
+                (self.user, self.room_slug, self.connection_id, getattr(running, "room", None))
             )
         except services.RoomLimitReached:
             self.room = None

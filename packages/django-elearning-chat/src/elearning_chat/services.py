@@ -64,29 +64,51 @@ def get_or_create_room(room_slug, user=None):
     return room
 
 
-def join(user, room_slug):
-    """The room if the policy lets ``user`` in (creating it on first join), else None.
-    Raises :class:`RoomLimitReached` when creating it is over the user's limit."""
-    if not (user.is_authenticated and user.is_active):
-        return None
-    if not get_room_policy().can_join(user, room_slug):
-        return None
-    return get_or_create_room(room_slug, user)
-
-
 def enter(user, room_slug, server_id, connection_id, room=None):
     """The database work of a connect, in one thread hop: the policy check, the room
     (looked up, or created, unless the caller already has it) and the presence row.
     Returns the room, or None when the user may not join; raises
     :class:`RoomLimitReached`. With ``room`` given and the default policy, this is one
     query (the presence row)."""
-    if room is None:
-        room = join(user, room_slug)
-    elif not (user.is_authenticated and user.is_active and get_room_policy().can_join(user, room_slug)):
-        room = None
-    if room is not None:
-        add_connection(user, room_slug, server_id, connection_id)
-    return room
+    (result,) = enter_many(server_id, [(user, room_slug, connection_id, room)])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def enter_many(server_id, entries):
+    """:func:`enter` for many sockets at once (the connects of a storm): ``entries`` are
+    ``(user, room_slug, connection_id, room or None)``. Returns one result per entry:
+    the room, None (refused) or a :class:`RoomLimitReached` to raise for that socket.
+
+    The policy is asked per user; each room is looked up (or created) once, and the
+    presence rows of every admitted socket are stored in one INSERT.
+    """
+    policy = get_room_policy()
+    rooms = {slug: room for _user, slug, _id, room in entries if room is not None}
+    results, rows, now = [], [], timezone.now()
+    for user, room_slug, connection_id, _room in entries:
+        if not (user.is_authenticated and user.is_active and policy.can_join(user, room_slug)):
+            results.append(None)
+            continue
+        room = rooms.get(room_slug)
+        if room is None:
+            try:  # counted against this user's ROOM_CREATE_LIMIT if it has to be created
+                room = rooms[room_slug] = get_or_create_room(room_slug, user)
+            except RoomLimitReached as exc:
+                results.append(exc)
+                continue
+        results.append(room)
+        rows.append(
+            Connection(
+                user=user, room_slug=room_slug, server_id=server_id, channel_name=connection_id, seen_at=now
+            )
+        )
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)  # one statement; bulk_create would add a transaction
+    elif rows:
+        Connection.objects.bulk_create(rows)
+    return results
 
 
 def recent_messages(room_slug, limit, up_to=None):
