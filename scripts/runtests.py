@@ -98,11 +98,15 @@ class Lanes:
         else:
             self.say(f"==> started: {run.label} (budget {run.budget} min)")
         started = time.monotonic()
-        with open(log_path, "w") as log:
+        with contextlib.nullcontext() if self.stream else open(log_path, "w") as log:
             output = {} if self.stream else {"stdout": log, "stderr": subprocess.STDOUT}
             proc = subprocess.Popen(run.cmd, cwd=run.cwd, env=run.env, process_group=0, **output)
             with self.lock:
                 self.procs[i] = proc
+                # Started after stop() had collected the running passes: interrupt it too.
+                late = self.stopping.is_set()
+            if late:
+                self.interrupt(proc)
             try:
                 code = proc.wait(timeout=run.budget * 60)
                 over = False
@@ -143,14 +147,10 @@ class Lanes:
             self.interrupt(proc)
 
 
-def run_lanes(runs, parallel=True):
+def run_lanes(runs):
     """Run every pass; return ``[(label, exit code)]`` of those that failed."""
-    lanes = Lanes(runs, Path(tempfile.mkdtemp(prefix="elearning-logs-")), stream=not parallel)
     numbers = sorted({run.lane for run in runs})
-    if not parallel:
-        numbers = [None]
-        for run in runs:
-            run.lane = None
+    lanes = Lanes(runs, Path(tempfile.mkdtemp(prefix="elearning-logs-")), stream=len(numbers) == 1)
     threads = [threading.Thread(target=lanes.lane, args=(n,), daemon=True) for n in numbers]
     for thread in threads:
         thread.start()
@@ -299,7 +299,7 @@ def run_suite(argv, database_url, redis_url):
     for i, run in enumerate(runs):
         if run.cmd[:3] == pytest[:3]:
             run.cmd = [*run.cmd[:4], f"--junitxml={reports / f'{i:02d}.xml'}", *run.cmd[4:]]
-    failed_runs = run_lanes(runs, parallel=not fast)
+    failed_runs = run_lanes(runs)
 
     passed = failed = skipped = 0
     for xml in sorted(reports.glob("*.xml")):
