@@ -1,20 +1,43 @@
 """ASGI application of the chat storm benchmark: ``chat_bench_asgi``'s application, plus
-a count of the SQL queries this process ran, served at ``GET /_storm/queries`` (JSON).
+a count of the SQL queries this process ran, served at ``GET /_storm/queries`` (JSON),
+with the process's garbage collections so far (per generation: count, total and longest
+pause in ms: a full collection over the objects of thousands of sockets stalls the loop).
 
 Every database connection the process opens gets an execute wrapper that increments the
 count: the benchmark reads it before and after a storm, a connect or a message.
 ``STORM_PROFILE`` profiles the process (``_storm_profile.py``). Benchmark only.
 """
 
+import gc
 import json
+import os
 import threading
+import time
 
 import _storm_profile
 import chat_bench_asgi
 from django.db.backends.signals import connection_created
 
 COUNT = {"queries": 0}
+GC = {str(generation): [0, 0.0, 0.0] for generation in range(3)}
 _lock = threading.Lock()
+_gc_started = [0.0]
+
+
+def _gc_timer(phase, info):
+    if phase == "start":
+        _gc_started[0] = time.perf_counter()
+        return
+    ms = (time.perf_counter() - _gc_started[0]) * 1000
+    stats = GC[str(info["generation"])]
+    stats[0] += 1
+    stats[1] += ms
+    stats[2] = max(stats[2], ms)
+
+
+gc.callbacks.append(_gc_timer)
+if os.environ.get("STORM_GC_THRESHOLD"):  # e.g. 50000,10,10: compare collector settings
+    gc.set_threshold(*(int(part) for part in os.environ["STORM_GC_THRESHOLD"].split(",")))
 
 
 def _count(execute, sql, params, many, context):
@@ -33,7 +56,7 @@ connection_created.connect(_install)
 
 async def _application(scope, receive, send):
     if scope["type"] == "http" and scope["path"] == "/_storm/queries":
-        body = json.dumps(COUNT).encode()
+        body = json.dumps({**COUNT, "gc": GC}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -10,6 +10,15 @@ executors), each with a profiler of its own because cProfile follows one thread.
 (the event loop's thread) and ``threads-<pid>.txt``, the
 CPU seconds of each thread of the process (``/proc``), which cProfile's own overhead
 distorts less than it distorts the per-function figures: read those as proportions.
+``STORM_PROFILE_FROM`` (default 1) delays the start to that connect: with the number of
+sockets a process holds, the profile covers what follows the connects (the hold phase's
+messages) rather than the connects.
+
+With ``STORM_MEMORY=<folder>`` instead, the process traces its allocations
+(``tracemalloc``) from the first WebSocket connect and, after the same number of connects
+and the same pause, writes ``<folder>/memory-<pid>.txt``: the Python memory still held per
+connect, by file and by line, beside ``VmRSS`` growth per connect, so that what each held
+socket costs can be told apart by library (Daphne, autobahn, Twisted, Channels, the chat).
 """
 
 import asyncio
@@ -47,12 +56,60 @@ def _thread_cpu():
     return "\n".join(lines) + "\n"
 
 
+def _rss_kb():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _memory(application, folder, target, settle):
+    """``application`` with the allocations of ``target`` connects traced (see the doc)."""
+    import gc
+    import tracemalloc
+
+    state = {"connects": 0, "before": None, "rss": 0}
+
+    def dump():
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+        rss = _rss_kb() - state["rss"]
+        lines = [f"{target} connects; VmRSS growth {rss / target:.1f} KB per connect"]
+        for key, top in (("filename", 30), ("lineno", 60)):
+            stats = after.compare_to(state["before"], key)
+            held = sum(stat.size_diff for stat in stats)
+            lines.append(f"\nby {key}: {held / target / 1024:.2f} KB per connect held by Python objects")
+            for stat in stats[:top]:
+                frame = stat.traceback[0]
+                lines.append(
+                    f"{stat.size_diff / target:9.1f} B {stat.count_diff / target:6.2f} blocks"
+                    f"  {frame.filename}:{frame.lineno if key == 'lineno' else ''}"
+                )
+        (Path(folder) / f"memory-{os.getpid()}.txt").write_text("\n".join(lines) + "\n")
+        tracemalloc.stop()
+
+    async def traced(scope, receive, send):
+        if scope["type"] == "websocket":
+            state["connects"] += 1
+            if state["before"] is None:
+                tracemalloc.start()
+                gc.collect()
+                state["before"], state["rss"] = tracemalloc.take_snapshot(), _rss_kb()
+            if state["connects"] == target:
+                asyncio.get_running_loop().call_later(settle, dump)
+        await application(scope, receive, send)
+
+    return traced
+
+
 def wrap(application):
+    target = int(os.environ.get("STORM_PROFILE_CONNECTS", "500"))
+    settle = float(os.environ.get("STORM_PROFILE_SETTLE", "3"))
+    if os.environ.get("STORM_MEMORY"):
+        return _memory(application, os.environ["STORM_MEMORY"], target, settle)
     folder = os.environ.get("STORM_PROFILE")
     if not folder:
         return application
-    target = int(os.environ.get("STORM_PROFILE_CONNECTS", "500"))
-    settle = float(os.environ.get("STORM_PROFILE_SETTLE", "3"))
     state = {"connects": 0, "main": None}
 
     def dump():
@@ -67,10 +124,12 @@ def wrap(application):
         state["main"].dump_stats(Path(folder) / f"profile-main-{pid}.pstats")  # the event loop's
         (Path(folder) / f"threads-{pid}.txt").write_text(_thread_cpu())
 
+    start = int(os.environ.get("STORM_PROFILE_FROM", "1"))
+
     async def profiled(scope, receive, send):
         if scope["type"] == "websocket":
             state["connects"] += 1
-            if state["main"] is None:
+            if state["main"] is None and state["connects"] >= start:
                 (Path(folder) / f"threads-start-{os.getpid()}.txt").write_text(_thread_cpu())
                 threading.setprofile(_thread_profiler)
                 state["main"] = _profiler()

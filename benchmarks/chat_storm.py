@@ -36,6 +36,7 @@ than 100 ms. Targets are printed beside the figures; the script never fails on t
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -291,6 +292,25 @@ def query_count(ports):
     return total
 
 
+def gc_stats(ports):
+    """Per generation ``[collections, total ms, longest ms]`` of the server processes so far
+    (longest: the worst of the processes)."""
+    total = {}
+    for port in ports:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_storm/queries", timeout=10) as resp:
+            for generation, (count, ms, longest) in json.load(resp)["gc"].items():
+                mine = total.setdefault(generation, [0, 0.0, 0.0])
+                mine[0] += count
+                mine[1] += ms
+                mine[2] = max(mine[2], longest)
+    return total
+
+
+def gc_during(before, after):
+    """What :func:`gc_stats` grew by (the longest pause is the run's, not the window's)."""
+    return {g: [after[g][0] - before[g][0], after[g][1] - before[g][1], after[g][2]] for g in after}
+
+
 # Client side --------------------------------------------------------------------------
 
 
@@ -452,6 +472,10 @@ async def hold_client(rooms, opts, run, report, go, start_value, done_q):
         await asyncio.sleep(0.1)
     still = time.monotonic() - state["last_frame"] < opts["quiet"]
     report.put({"connected": len(readers), "failed": dict(failed), "connect_s": connect_s, "still": still})
+    # The sockets held are long-lived: this client's collections skip them, so that its own
+    # pauses do not count as delivery latency.
+    gc.collect()
+    gc.freeze()
     await asyncio.to_thread(go.wait, 300)
     start = start_value.value
     watch = LoopWatch()
@@ -664,12 +688,14 @@ def run_hold(site, keys, rooms, args):
             time.sleep(args.idle)
             idle_cpu = (cpu_seconds(pids) - idle0) / (time.monotonic() - t_idle)
             q1 = query_count(ports)
+            gc1 = gc_stats(ports)
             start_value.value = time.monotonic() + 1.0
             go.set()
             busy0 = cpu_seconds(pids)
             done = [done_q.get(timeout=args.hold_seconds + 120) for _ in procs]
             busy_cpu = (cpu_seconds(pids) - busy0) / (time.monotonic() - start_value.value)
             q2 = query_count(ports)
+            gc2 = gc_stats(ports)
         finally:
             go.set()
             for proc in procs:
@@ -713,6 +739,8 @@ def run_hold(site, keys, rooms, args):
             "p50": statistics.median(lat) * 1000 if lat else float("nan"),
             "p99": pct(lat, 0.99) * 1000,
             "max": max(lat, default=float("nan")) * 1000,
+            "windows": latency_windows(done, start, args.hold_seconds),
+            "gc": gc_during(gc1, gc2),
             "p50_first": statistics.median(first) * 1000 if first else float("nan"),
             "p50_last": statistics.median(last) * 1000 if last else float("nan"),
             "cpu": max(d["cpu"] for d in done),
@@ -721,6 +749,19 @@ def run_hold(site, keys, rooms, args):
         }
     finally:
         site.stop_servers()
+
+
+def latency_windows(done, start, seconds, width=5.0):
+    """``(from s, p50 ms, p99 ms, deliveries)`` per ``width`` seconds of sending (by send
+    time): a periodic stall (a heartbeat's burst) shows as a window of its own."""
+    windows = []
+    at = 0.0
+    while at < seconds:
+        lat = [x for d in done for t, x in d["lat"] if at <= t - start < at + width]
+        if lat:
+            windows.append((at, statistics.median(lat) * 1000, pct(lat, 0.99) * 1000, len(lat)))
+        at += width
+    return windows
 
 
 class RedisMonitor:
@@ -871,7 +912,14 @@ def print_hold(h):
         f"  RSS {h['rss_kb']:.1f} KB/socket  SQL queries {h['connect_queries']:.1f}/connect, "
         f"{h['queries_per_msg']:.1f}/message  client cpu {h['cpu'] * 100:.0f}% lag {h['lag']:.0f} ms  {h['load']}\n"
         f"  server CPU (both processes, % of one core): {h['idle_cpu'] * 100:.0f}% holding idle, "
-        f"{h['busy_cpu'] * 100:.0f}% while sending",
+        f"{h['busy_cpu'] * 100:.0f}% while sending\n"
+        "  by send time (s: p50/p99 ms): "
+        + "  ".join(f"{at:.0f}: {p50:.0f}/{p99:.0f}" for at, p50, p99, _n in h["windows"])
+        + "\n  server garbage collections while sending (both processes): "
+        + ", ".join(
+            f"gen{g} {n} ({ms:.0f} ms, longest so far {longest:.0f} ms)"
+            for g, (n, ms, longest) in sorted(h["gc"].items())
+        ),
         flush=True,
     )
 

@@ -380,3 +380,42 @@ def test_prune_chat_rooms_removes_only_unused_rooms(make_user):
     assert sorted(Room.objects.values_list("slug", flat=True)) == ["lobby", "occupied", "recent", "used"]
     call_command("prune_chat_rooms", "--older-than", "0", stdout=io.StringIO())
     assert sorted(Room.objects.values_list("slug", flat=True)) == ["lobby", "occupied", "used"]
+
+
+# Heartbeats -----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_heartbeat_finds_the_rooms_behind_in_one_query_and_spreads_the_rooms(users, monkeypatch):
+    ann, bob = await users("ann", "bob")
+    comms = [(await join(ann, room))[0] for room in ("lobby", "room-a", "room-b")]
+    room_b = await database_sync_to_async(Room.objects.get)(slug="room-b")
+    # Stored without a broadcast: the hub of room-b misses its last message.
+    lost, _ = await database_sync_to_async(services.post_message)(bob, room_b, "last and dropped")
+    looked_up, caught_up, turns = [], [], []
+    last_ids, between = services.last_message_ids, services.messages_between
+
+    def counted_last_ids(slugs):
+        looked_up.append(sorted(slugs))
+        return last_ids(slugs)
+
+    def counted_between(slug, *args):
+        caught_up.append(slug)
+        return between(slug, *args)
+
+    async def turn(seconds):
+        turns.append((seconds, len(caught_up)))
+
+    monkeypatch.setattr(services, "last_message_ids", counted_last_ids)
+    monkeypatch.setattr(services, "messages_between", counted_between)
+    monkeypatch.setattr(hub_module, "pause", turn)
+    await get_registry().beat(spread=3.0)
+    assert looked_up == [["lobby", "room-a", "room-b"]]  # one query for every room
+    assert caught_up == ["room-b"]  # and only the room behind reads its messages
+    assert [seconds for seconds, _ in turns] == [1.0, 1.0]  # three rooms, evenly over 3 s
+    assert (await receive(comms[2], "message"))["id"] == lost["id"]
+    # Without a spread (the tests' and a direct call's), no pause at all.
+    turns.clear()
+    await get_registry().beat()
+    assert turns == [] and caught_up == ["room-b"]
+    await close_all(*comms)

@@ -93,6 +93,11 @@ def group_name(room_slug):
     return f"elearning_chat.{room_slug}"
 
 
+async def pause(seconds):
+    """``asyncio.sleep`` between two rooms' turns of a heartbeat (tests replace it)."""
+    await asyncio.sleep(seconds)
+
+
 class RoomsFull(Exception):
     """This process already has MAX_ROOMS_PER_PROCESS rooms open."""
 
@@ -480,29 +485,48 @@ class Registry:
                 await asyncio.gather(beat, return_exceptions=True)
 
     async def _heartbeat(self):
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(app_settings.PRESENCE_HEARTBEAT)
-            await self.beat()
+            started = loop.time()
+            # The rooms' upkeep is spread over half the interval: a process with many rooms
+            # never queues hundreds of queries at once in front of its sockets' messages.
+            await self.beat(spread=app_settings.PRESENCE_HEARTBEAT / 2)
+            await asyncio.sleep(max(0.0, started + app_settings.PRESENCE_HEARTBEAT / 2 - loop.time()))
 
-    async def beat(self):
+    async def beat(self, spread=0.0):
         """One heartbeat: refresh this process's presence rows (sweeping dead
-        processes'), re-join each room's group, send changed presence, and write any
-        last broadcast the layer dropped. Each step survives the others' errors."""
+        processes'), then each room's upkeep: re-join its group, send changed presence,
+        write any last broadcast the layer dropped (one query finds the rooms behind) and
+        audit kicks and deletions. With ``spread`` (seconds), the rooms take their turns
+        evenly over that time instead of all at once. Each step survives the others'
+        errors."""
         try:
             await db_call(services.heartbeat, SERVER_ID)
         except Exception:
             logger.warning("elearning_chat: presence heartbeat failed", exc_info=True)
-        for hub in list(self.hubs.values()):
+        hubs = list(self.hubs.values())
+        try:
+            latest = await db_call(services.last_message_ids, [hub.room_slug for hub in hubs])
+        except Exception:
+            logger.warning("elearning_chat: could not look for dropped broadcasts", exc_info=True)
+            latest = {hub.room_slug: float("inf") for hub in hubs}  # each hub looks for itself
+        for index, hub in enumerate(hubs):
+            if index and spread:
+                await pause(spread / len(hubs))
+            if self.hubs.get(hub.room_slug) is not hub:
+                continue  # closed meanwhile
             try:
                 await hub.resubscribe()
             except Exception:
                 logger.warning("elearning_chat: could not re-join %s", hub.group, exc_info=True)
                 self.layer_lost()
             hub.refresh_presence()
-            try:
-                await hub.catch_up()  # a last broadcast the layer dropped
-            except Exception:
-                logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
+            if latest.get(hub.room_slug, 0) > hub.last_id:
+                try:
+                    await hub.catch_up()  # a last broadcast the layer dropped
+                except Exception:
+                    logger.warning("elearning_chat: catch-up of %s failed", hub.room_slug, exc_info=True)
             hub.audit()  # a kick or a deletion the layer dropped
 
     # Channel-layer faults -----------------------------------------------------------

@@ -9,6 +9,7 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -341,6 +342,14 @@ def last_message_id(room_slug):
     return (
         Message.objects.filter(room__slug=room_slug).order_by("-id").values_list("id", flat=True).first() or 0
     )
+
+
+def last_message_ids(room_slugs):
+    """:func:`last_message_id` of several rooms in one query: ``{slug: id}`` (rooms
+    without messages, or unknown, are left out)."""
+    latest = Message.objects.filter(room=OuterRef("pk")).order_by("-id").values("id")[:1]
+    rows = Room.objects.filter(slug__in=list(room_slugs)).annotate(last=Subquery(latest))
+    return {slug: last for slug, last in rows.values_list("slug", "last") if last is not None}
 
 
 def messages_between(room_slug, after, before=None):
