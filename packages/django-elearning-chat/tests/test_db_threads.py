@@ -174,3 +174,28 @@ async def test_old_way_connect_waits_for_the_held_thread(users):
         assert connected
         assert (await comm.receive_json_from(timeout=TIMEOUT))["type"] == "history"
         await comm.disconnect()
+
+
+async def test_sockets_hold_no_database_connection_object_of_their_own(users, monkeypatch):
+    """Django keeps database connections per asyncio context: a socket's task that so much
+    as looks at ``connections[alias]`` gets a connection object of its own, held (a few KB)
+    for as long as the socket lives. The chat leaves connections to its database threads."""
+    from django.db import connections
+
+    ann, bob, cid = await users("ann", "bob", "cid")
+    loop_thread = threading.get_ident()
+    created = []
+    original = connections.create_connection
+
+    def create_connection(alias):
+        created.append(threading.get_ident() == loop_thread)
+        return original(alias)
+
+    monkeypatch.setattr(connections, "create_connection", create_connection)
+    with override_settings(ELEARNING_CHAT={"DB_THREADS": 2}):  # the pool's size worked out anew
+        comms = [(await join(user))[0] for user in (ann, bob, cid)]
+        await send(comms[0], type="message", body="hello")
+        assert (await receive(comms[2], "message"))["body"] == "hello"
+        assert True not in created  # none on the event loop's thread (the sockets' tasks)
+        for comm in comms:
+            await comm.disconnect()

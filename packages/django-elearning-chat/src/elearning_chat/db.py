@@ -29,48 +29,60 @@ from concurrent.futures import ThreadPoolExecutor
 from channels.db import DatabaseSyncToAsync
 from django.core.signals import setting_changed
 from django.db import connections
+from django.db.utils import load_backend
 
 from .conf import app_settings
 
 _lock = threading.Lock()
-_executor = None  # (DB_THREADS setting, its ThreadPoolExecutor or None), set on first use
+#: (DB_THREADS setting, pool size, its ThreadPoolExecutor or None), set on first use.
+_state = None
 
 
 def shares_memory_db():
-    """True when a configured database is in-memory SQLite (threads must not overlap)."""
-    for alias in connections:
-        connection = connections[alias]
-        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    """True when a configured database is in-memory SQLite (threads must not overlap).
+
+    Read from the databases' settings and backend classes, without a connection object.
+    """
+    for settings_dict in connections.settings.values():
+        wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper
+        if wrapper.vendor == "sqlite" and wrapper.creation_class.is_in_memory_db(settings_dict["NAME"]):
             return True
     return False
 
 
+def _size(setting):
+    if not isinstance(setting, int) or isinstance(setting, bool) or setting < 1 or shares_memory_db():
+        return 0
+    return setting
+
+
+def _current():
+    global _state
+    setting = app_settings.DB_THREADS
+    state = _state
+    if state is not None and state[0] == setting:
+        return state
+    with _lock:
+        if _state is None or _state[0] != setting:
+            old = _state
+            size = _size(setting)
+            pool = (
+                ThreadPoolExecutor(max_workers=size, thread_name_prefix="elearning-chat-db") if size else None
+            )
+            _state = (setting, size, pool)
+            if old is not None and old[2] is not None:
+                old[2].shutdown(wait=False)  # its running calls finish; its threads end
+        return _state
+
+
 def pool_size():
     """Threads of the chat's pool; 0: the thread-sensitive way (see the module doc)."""
-    size = app_settings.DB_THREADS
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1 or shares_memory_db():
-        return 0
-    return size
+    return _current()[1]
 
 
 def executor():
     """The pool (None: thread-sensitive), created once per DB_THREADS value."""
-    global _executor
-    setting = app_settings.DB_THREADS
-    current = _executor
-    if current is not None and current[0] == setting:
-        return current[1]
-    with _lock:
-        if _executor is None or _executor[0] != setting:
-            old = _executor
-            size = pool_size()
-            pool = (
-                ThreadPoolExecutor(max_workers=size, thread_name_prefix="elearning-chat-db") if size else None
-            )
-            _executor = (setting, pool)
-            if old is not None and old[1] is not None:
-                old[1].shutdown(wait=False)  # its running calls finish; its threads end
-        return _executor[1]
+    return _current()[2]
 
 
 async def db_call(fn, *args, **kwargs):
@@ -86,11 +98,11 @@ async def db_call(fn, *args, **kwargs):
 def _reset(*, setting, **kwargs):
     # A new DB_THREADS (tests) gets a new pool at the next call; the old one winds down.
     if setting in ("ELEARNING_CHAT", "DATABASES"):
-        global _executor
+        global _state
         with _lock:
-            old, _executor = _executor, None
-        if old is not None and old[1] is not None:
-            old[1].shutdown(wait=False)
+            old, _state = _state, None
+        if old is not None and old[2] is not None:
+            old[2].shutdown(wait=False)
 
 
 setting_changed.connect(_reset)
