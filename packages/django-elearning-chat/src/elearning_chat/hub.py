@@ -486,13 +486,13 @@ class Registry:
 
     async def _heartbeat(self):
         loop = asyncio.get_running_loop()
+        next_at = loop.time() + app_settings.PRESENCE_HEARTBEAT
         while True:
-            await asyncio.sleep(app_settings.PRESENCE_HEARTBEAT)
-            started = loop.time()
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            next_at = loop.time() + app_settings.PRESENCE_HEARTBEAT
             # The rooms' upkeep is spread over half the interval: a process with many rooms
             # never queues hundreds of queries at once in front of its sockets' messages.
             await self.beat(spread=app_settings.PRESENCE_HEARTBEAT / 2)
-            await asyncio.sleep(max(0.0, started + app_settings.PRESENCE_HEARTBEAT / 2 - loop.time()))
 
     async def beat(self, spread=0.0):
         """One heartbeat: refresh this process's presence rows (sweeping dead
