@@ -1,13 +1,16 @@
 """ASGI application of the chat storm benchmark: ``chat_bench_asgi``'s application, plus
 a count of the SQL queries this process ran, served at ``GET /_storm/queries`` (JSON),
 with the process's garbage collections so far (per generation: count, total and longest
-pause in ms: a full collection over the objects of thousands of sockets stalls the loop).
+pause in ms: a full collection over the objects of thousands of sockets stalls the loop)
+and the event loop's stalls so far (a 10 ms sleep that came back more than 20 ms late:
+count, total ms, of which in garbage collections, longest ms).
 
 Every database connection the process opens gets an execute wrapper that increments the
 count: the benchmark reads it before and after a storm, a connect or a message.
 ``STORM_PROFILE`` profiles the process (``_storm_profile.py``). Benchmark only.
 """
 
+import asyncio
 import gc
 import json
 import os
@@ -20,6 +23,8 @@ from django.db.backends.signals import connection_created
 
 COUNT = {"queries": 0}
 GC = {str(generation): [0, 0.0, 0.0] for generation in range(3)}
+STALLS = {"count": 0, "ms": 0.0, "gc_ms": 0.0, "longest": 0.0}
+_watching = []
 _lock = threading.Lock()
 _gc_started = [0.0]
 
@@ -40,6 +45,22 @@ if os.environ.get("STORM_GC_THRESHOLD"):  # e.g. 50000,10,10: compare collector 
     gc.set_threshold(*(int(part) for part in os.environ["STORM_GC_THRESHOLD"].split(",")))
 
 
+def _gc_ms():
+    return sum(stats[1] for stats in GC.values())
+
+
+async def _watch():
+    while True:
+        started, gc_before = time.perf_counter(), _gc_ms()
+        await asyncio.sleep(0.01)
+        late = (time.perf_counter() - started - 0.01) * 1000
+        if late > 20:
+            STALLS["count"] += 1
+            STALLS["ms"] += late
+            STALLS["gc_ms"] += min(late, _gc_ms() - gc_before)
+            STALLS["longest"] = max(STALLS["longest"], late)
+
+
 def _count(execute, sql, params, many, context):
     with _lock:
         COUNT["queries"] += 1
@@ -55,8 +76,10 @@ connection_created.connect(_install)
 
 
 async def _application(scope, receive, send):
+    if not _watching:
+        _watching.append(asyncio.get_running_loop().create_task(_watch()))
     if scope["type"] == "http" and scope["path"] == "/_storm/queries":
-        body = json.dumps({**COUNT, "gc": GC}).encode()
+        body = json.dumps({**COUNT, "gc": GC, "stalls": STALLS}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -294,11 +294,19 @@ def query_count(ports):
 
 def gc_stats(ports):
     """Per generation ``[collections, total ms, longest ms]`` of the server processes so far
-    (longest: the worst of the processes)."""
-    total = {}
+    (longest: the worst of the processes), and under ``"stalls"`` their event loops' stalls
+    (``[count, total ms, ms of it in collections, longest ms]``)."""
+    total = {"stalls": [0, 0.0, 0.0, 0.0]}
     for port in ports:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_storm/queries", timeout=10) as resp:
-            for generation, (count, ms, longest) in json.load(resp)["gc"].items():
+            data = json.load(resp)
+            stalls = data["stalls"]
+            mine = total["stalls"]
+            mine[0] += stalls["count"]
+            mine[1] += stalls["ms"]
+            mine[2] += stalls["gc_ms"]
+            mine[3] = max(mine[3], stalls["longest"])
+            for generation, (count, ms, longest) in data["gc"].items():
                 mine = total.setdefault(generation, [0, 0.0, 0.0])
                 mine[0] += count
                 mine[1] += ms
@@ -308,7 +316,10 @@ def gc_stats(ports):
 
 def gc_during(before, after):
     """What :func:`gc_stats` grew by (the longest pause is the run's, not the window's)."""
-    return {g: [after[g][0] - before[g][0], after[g][1] - before[g][1], after[g][2]] for g in after}
+    grown = {g: [after[g][0] - before[g][0], after[g][1] - before[g][1], after[g][2]] for g in after}
+    b, a = before["stalls"], after["stalls"]
+    grown["stalls"] = [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3]]
+    return grown
 
 
 # Client side --------------------------------------------------------------------------
@@ -917,9 +928,12 @@ def print_hold(h):
         + "  ".join(f"{at:.0f}: {p50:.0f}/{p99:.0f}" for at, p50, p99, _n in h["windows"])
         + "\n  server garbage collections while sending (both processes): "
         + ", ".join(
-            f"gen{g} {n} ({ms:.0f} ms, longest so far {longest:.0f} ms)"
-            for g, (n, ms, longest) in sorted(h["gc"].items())
-        ),
+            f"gen{g} {stats[0]} ({stats[1]:.0f} ms, longest so far {stats[2]:.0f} ms)"
+            for g, stats in sorted(h["gc"].items())
+            if g != "stalls"
+        )
+        + "\n  server event-loop stalls over 20 ms while sending: {} ({:.0f} ms, {:.0f} ms of it in "
+        "collections; longest so far {:.0f} ms)".format(*h["gc"]["stalls"]),
         flush=True,
     )
 
