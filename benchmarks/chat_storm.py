@@ -59,6 +59,19 @@ from chat_fanout import DAPHNE_FLAGS, HERE, PROJECT
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+#: ``--server uvicorn``: Uvicorn with the ``websockets`` implementation, the same frame
+#: limits as Daphne's, no lifespan (Channels' router has none) and no access log.
+UVICORN_FLAGS = [
+    "--ws",
+    "websockets",
+    "--ws-max-size",
+    str(2**20),
+    "--lifespan",
+    "off",
+    "--no-access-log",
+    "--log-level",
+    "warning",
+]
 HISTORY_MARKS = (b'"type":"history"', b'"type": "history"')
 MESSAGE_MARKS = (b'"type":"message"', b'"type": "message"')
 TARGETS_TEXT = {
@@ -154,6 +167,7 @@ class Site:
     """The throw-away database, the Redis database number and the server processes."""
 
     def __init__(self, args, tmp):
+        self.args = args
         self.tmp = tmp
         self.procs = []
         base = urlsplit(args.database_url)
@@ -223,7 +237,19 @@ class Site:
         for _ in range(count):
             port = free_port()
             log = open(self.tmp / f"daphne-{port}.log", "w")  # noqa: SIM115
-            cmd = [sys.executable, "-m", "daphne", *DAPHNE_FLAGS, "-b", "127.0.0.1", "-p", str(port)]
+            if self.args.server == "uvicorn":  # the same application on another ASGI server
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    *UVICORN_FLAGS,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ]
+            else:
+                cmd = [sys.executable, "-m", "daphne", *DAPHNE_FLAGS, "-b", "127.0.0.1", "-p", str(port)]
             proc = subprocess.Popen(
                 [*cmd, "_storm_asgi:application"],
                 cwd=HERE,
@@ -1038,6 +1064,12 @@ def main(argv=None):
         default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
     )
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15")
+    parser.add_argument(
+        "--server",
+        choices=["daphne", "uvicorn"],
+        default="daphne",
+        help="the chat's ASGI server (uvicorn: a comparison; pip install uvicorn)",
+    )
     parser.add_argument(
         "--db-threads",
         help='comma-separated ELEARNING_CHAT["DB_THREADS"] values: each chat storm once per value (0: the old way)',
