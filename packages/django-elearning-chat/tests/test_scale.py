@@ -419,3 +419,34 @@ async def test_a_heartbeat_finds_the_rooms_behind_in_one_query_and_spreads_the_r
     await get_registry().beat()
     assert turns == [] and caught_up == ["room-b"]
     await close_all(*comms)
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.asyncio
+async def test_heartbeats_keep_their_period_while_the_rooms_take_their_turns(monkeypatch):
+    """A beat starts every PRESENCE_HEARTBEAT seconds (presence rows must be refreshed well
+    within PRESENCE_TTL), its rooms' turns spread over the first half of the interval."""
+    clock, waits, spreads = [1000.0], [], []
+
+    async def pause(seconds):
+        waits.append(seconds)
+        clock[0] += seconds
+        if len(waits) == 4:
+            raise _Stop
+
+    async def beat(spread=0.0):
+        spreads.append(spread)
+        clock[0] += spread  # the rooms' turns take the time they are given
+
+    monkeypatch.setattr(hub_module, "now", lambda: clock[0])
+    monkeypatch.setattr(hub_module, "pause", pause)
+    registry = get_registry()
+    monkeypatch.setattr(registry, "beat", beat)
+    with override_settings(ELEARNING_CHAT={"PRESENCE_HEARTBEAT": 10, "PRESENCE_TTL": 30}):
+        with pytest.raises(_Stop):
+            await registry._heartbeat()
+    assert spreads == [5.0, 5.0, 5.0]
+    assert waits == [10.0, 5.0, 5.0, 5.0]  # beats at 1010, 1020, 1030: one every 10 s

@@ -94,8 +94,14 @@ def group_name(room_slug):
 
 
 async def pause(seconds):
-    """``asyncio.sleep`` between two rooms' turns of a heartbeat (tests replace it)."""
+    """``asyncio.sleep`` of the heartbeat: between two beats and two rooms' turns (tests
+    replace it)."""
     await asyncio.sleep(seconds)
+
+
+def now():
+    """The event loop's clock, as the heartbeat reads it (tests replace it)."""
+    return asyncio.get_running_loop().time()
 
 
 class RoomsFull(Exception):
@@ -485,11 +491,10 @@ class Registry:
                 await asyncio.gather(beat, return_exceptions=True)
 
     async def _heartbeat(self):
-        loop = asyncio.get_running_loop()
-        next_at = loop.time() + app_settings.PRESENCE_HEARTBEAT
+        next_at = now() + app_settings.PRESENCE_HEARTBEAT
         while True:
-            await asyncio.sleep(max(0.0, next_at - loop.time()))
-            next_at = loop.time() + app_settings.PRESENCE_HEARTBEAT
+            await pause(max(0.0, next_at - now()))
+            next_at = now() + app_settings.PRESENCE_HEARTBEAT
             # The rooms' upkeep is spread over half the interval: a process with many rooms
             # never queues hundreds of queries at once in front of its sockets' messages.
             await self.beat(spread=app_settings.PRESENCE_HEARTBEAT / 2)
