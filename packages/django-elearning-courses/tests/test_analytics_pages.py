@@ -101,6 +101,19 @@ class TestAccess:
             assert f'href="/courses/{course.pk}/{tab}/"' not in html
             assert client.get(f"/courses/{course.pk}/{tab}/").status_code == 403
 
+    def test_the_teachers_tabs_follow_the_rule_of_their_pages(self, client, users, course):
+        # The course's teacher, no longer a teacher: progress still opens (it is theirs),
+        # the pages only a teacher opens do not, and their tabs are not offered.
+        owner = users["owner"]
+        owner.role = "student"
+        owner.save()
+        client.force_login(owner)
+        html = client.get(f"/courses/{course.pk}/progress/").content.decode()
+        assert f'href="/courses/{course.pk}/progress/"' in html
+        for tab in ("content", "students", "blocked"):
+            assert f'href="/courses/{course.pk}/{tab}/"' not in html
+            assert client.get(f"/courses/{course.pk}/{tab}/").status_code == 403
+
     def test_require_analyst(self, users, course, make_user):
         analytics.require_analyst(users["owner"], course)
         analytics.require_analyst(make_user("staff", "student", is_staff=True), course)

@@ -24,3 +24,12 @@ def courses_taught_for(teacher, viewer):
     if not can_view_drafts(viewer, Course(teacher=teacher)):
         courses = courses.published()
     return courses
+
+
+@register.filter
+def can_edit_course(user, course):
+    """``{% if user|can_edit_course:course %}``: :func:`..rules.can_edit_course`, the rule
+    of the pages only the course's teacher opens (content, students, blocked)."""
+    from ..rules import can_edit_course as rule
+
+    return rule(user, course)
