@@ -310,33 +310,37 @@ class Site:
             print(f"could not flush {self.redis_url}: {exc}", file=sys.stderr)
 
 
-def query_count(ports):
-    total = 0
+def server_stats(ports):
+    """What each server process reports at ``/_storm/queries`` (``_storm_asgi``)."""
+    found = []
     for port in ports:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_storm/queries", timeout=10) as resp:
-            total += json.load(resp)["queries"]
-    return total
+            found.append(json.load(resp))
+    return found
 
 
-def gc_stats(ports):
+def query_count(ports, stats=None):
+    """SQL queries the server processes ran so far (from ``stats`` when read already)."""
+    return sum(data["queries"] for data in (stats if stats is not None else server_stats(ports)))
+
+
+def gc_stats(stats):
     """Per generation ``[collections, total ms, longest ms]`` of the server processes so far
     (longest: the worst of the processes), and under ``"stalls"`` their event loops' stalls
-    (``[count, total ms, ms of it in collections, longest ms]``)."""
+    (``[count, total ms, ms of it in collections, longest ms]``), from :func:`server_stats`."""
     total = {"stalls": [0, 0.0, 0.0, 0.0]}
-    for port in ports:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_storm/queries", timeout=10) as resp:
-            data = json.load(resp)
-            stalls = data["stalls"]
-            mine = total["stalls"]
-            mine[0] += stalls["count"]
-            mine[1] += stalls["ms"]
-            mine[2] += stalls["gc_ms"]
-            mine[3] = max(mine[3], stalls["longest"])
-            for generation, (count, ms, longest) in data["gc"].items():
-                mine = total.setdefault(generation, [0, 0.0, 0.0])
-                mine[0] += count
-                mine[1] += ms
-                mine[2] = max(mine[2], longest)
+    for data in stats:
+        stalls = data["stalls"]
+        mine = total["stalls"]
+        mine[0] += stalls["count"]
+        mine[1] += stalls["ms"]
+        mine[2] += stalls["gc_ms"]
+        mine[3] = max(mine[3], stalls["longest"])
+        for generation, (count, ms, longest) in data["gc"].items():
+            mine = total.setdefault(generation, [0, 0.0, 0.0])
+            mine[0] += count
+            mine[1] += ms
+            mine[2] = max(mine[2], longest)
     return total
 
 
@@ -724,15 +728,15 @@ def run_hold(site, keys, rooms, args):
             idle0, t_idle = cpu_seconds(pids), time.monotonic()
             time.sleep(args.idle)
             idle_cpu = (cpu_seconds(pids) - idle0) / (time.monotonic() - t_idle)
-            q1 = query_count(ports)
-            gc1 = gc_stats(ports)
+            stats = server_stats(ports)
+            q1, gc1 = query_count(ports, stats), gc_stats(stats)
             start_value.value = time.monotonic() + 1.0
             go.set()
             busy0 = cpu_seconds(pids)
             done = [done_q.get(timeout=args.hold_seconds + 120) for _ in procs]
             busy_cpu = (cpu_seconds(pids) - busy0) / (time.monotonic() - start_value.value)
-            q2 = query_count(ports)
-            gc2 = gc_stats(ports)
+            stats = server_stats(ports)
+            q2, gc2 = query_count(ports, stats), gc_stats(stats)
         finally:
             go.set()
             for proc in procs:
