@@ -20,7 +20,7 @@ from django.test import override_settings
 
 import elearning_chat.routing
 from elearning_chat import services
-from elearning_chat.hub import RoomHub
+from elearning_chat.hub import Registry, RoomHub
 from elearning_chat.models import Message
 
 pytestmark = [pytest.mark.redis, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -104,53 +104,59 @@ async def test_capacity_one_flood_loses_nothing_after_resync():
                 await comm.send_json_to({"type": "message", "body": f"flood {n}-{i}"})
                 await asyncio.sleep(0.005)  # separate stores, not one batch
 
-        # A stuck process: its hub holds its first broadcast until every message is
-        # stored. With room for ONE message in its channel, the layer drops the other
-        # broadcasts meanwhile (each sender's first store broadcasts on its own, so there
-        # are at least as many broadcasts as senders).
-        slow_dispatch = RoomHub.dispatch
-        release, all_stored = asyncio.Event(), asyncio.Event()
-        loop = asyncio.get_running_loop()
+        # A stuck process: its hub holds the first message broadcast it receives until
+        # every flooded message is stored AND broadcast. Each sender broadcasts at least
+        # once, so at least three more broadcasts meet a channel with room for ONE: the
+        # layer drops at least two of them, whatever the timing.
+        registry_broadcast, slow_dispatch = Registry.broadcast, RoomHub.dispatch
+        release, all_sent = asyncio.Event(), asyncio.Event()
+        sent, received, fills = [], [], []
+
+        async def broadcast(self, room_slug, message):
+            await registry_broadcast(self, room_slug, message)
+            if message.get("type") == "chat.messages":
+                sent.append(len(message["items"]))
+                if sum(sent) == SENDERS * PER_SENDER:
+                    all_sent.set()
 
         async def dispatch(self, message):
             if message.get("type") == "chat.messages":
+                received.append(len(message["items"]))
                 await release.wait()
             await slow_dispatch(self, message)
 
-        fills, stored_count = [], []
-        original, original_post = services.messages_between, services.post_messages
+        original = services.messages_between
 
         def counting(*args, **kwargs):
             fills.append(args)
             return original(*args, **kwargs)
 
-        def posting(*args, **kwargs):
-            results = original_post(*args, **kwargs)
-            stored_count.extend(r for r in results if not isinstance(r, services.ChatError))
-            if len(stored_count) == SENDERS * PER_SENDER:
-                loop.call_soon_threadsafe(all_stored.set)
-            return results
-
-        services.messages_between, services.post_messages = counting, posting
-        RoomHub.dispatch = dispatch
+        services.messages_between = counting
+        Registry.broadcast, RoomHub.dispatch = broadcast, dispatch
         try:
             await asyncio.gather(*(flood(comm, n) for n, comm in enumerate(sender_socks)))
-            await asyncio.wait_for(all_stored.wait(), 30)
+            await asyncio.wait_for(all_sent.wait(), 30)
             release.set()
             live = [await r.drain(comm) for r, comm in zip(receivers, reader_socks, strict=True)]
+            assert len(received) < len(sent), "the layer dropped no broadcast"
+            # The next broadcast reveals the gap: the hub reads what the layer dropped and
+            # writes it, in order, before the new message.
+            await sender_socks[0].send_json_to({"type": "message", "body": "after the flood"})
+            for ids, receiver, comm in zip(live, receivers, reader_socks, strict=True):
+                ids.extend(await receiver.drain(comm))
         finally:
-            services.messages_between, services.post_messages = original, original_post
-            RoomHub.dispatch = slow_dispatch
-        assert fills, "the layer dropped no broadcast: the flood is too gentle to test anything"
-        for ids in live:  # live delivery never duplicates nor reorders
-            assert ids == sorted(set(ids))
+            services.messages_between = original
+            Registry.broadcast, RoomHub.dispatch = registry_broadcast, slow_dispatch
+        assert fills, "the hub did not read the messages the layer dropped"
 
         stored = await database_sync_to_async(
             lambda: list(
                 Message.objects.filter(room__slug="lobby").order_by("id").values_list("id", flat=True)
             )
         )()
-        assert len(stored) == SENDERS * PER_SENDER
+        assert len(stored) == SENDERS * PER_SENDER + 1
+        for ids in live:  # every message written live, once and in order, gap filled
+            assert ids == stored
 
         for comm in reader_socks + sender_socks:
             await comm.disconnect()
