@@ -73,6 +73,17 @@ class Receiver:
                 self.take(frame["messages"])
         return live
 
+    async def until(self, comm, body):
+        """The ids of the live messages up to the one with ``body`` (however slow)."""
+        live = []
+        while True:
+            frame = await comm.receive_json_from(timeout=30)
+            if frame["type"] == "message":
+                live.append(frame["id"])
+                self.take([frame])
+                if frame["body"] == body:
+                    return live
+
     async def resync(self, comm):
         while True:
             await comm.send_json_to({"type": "resync", "after": self.ids[-1] if self.ids else 0})
@@ -143,7 +154,7 @@ async def test_capacity_one_flood_loses_nothing_after_resync():
             # writes it, in order, before the new message.
             await sender_socks[0].send_json_to({"type": "message", "body": "after the flood"})
             for ids, receiver, comm in zip(live, receivers, reader_socks, strict=True):
-                ids.extend(await receiver.drain(comm))
+                ids.extend(await receiver.until(comm, "after the flood"))
         finally:
             services.messages_between = original
             Registry.broadcast, RoomHub.dispatch = registry_broadcast, slow_dispatch
