@@ -72,6 +72,12 @@ def test_presence_interval(value):
     assert ids(PRESENCE_INTERVAL=0) == ids(PRESENCE_INTERVAL=0.25) == []
 
 
+@pytest.mark.parametrize("value", [-1, "4", True, None, 2.5])
+def test_db_threads(value):
+    assert ids(DB_THREADS=value) == ["elearning_chat.E012"]
+    assert ids(DB_THREADS=0) == ids(DB_THREADS=8) == []
+
+
 def test_typing_interval_and_close_code():
     assert ids(TYPING_INTERVAL=-1) == ["elearning_chat.E007"]
     assert ids(TYPING_INTERVAL=0.5) == []

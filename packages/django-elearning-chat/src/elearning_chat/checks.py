@@ -112,6 +112,15 @@ def check_settings(app_configs, **kwargs):
         errors.append(
             Error("ELEARNING_CHAT['PRESENCE_INTERVAL'] must be a number >= 0.", id="elearning_chat.E010")
         )
+    threads = values["DB_THREADS"]
+    if not (isinstance(threads, int) and not isinstance(threads, bool) and threads >= 0):
+        errors.append(
+            Error(
+                f"ELEARNING_CHAT['DB_THREADS'] must be an integer >= 0, not {threads!r}.",
+                hint="0 runs the chat's queries the thread-sensitive way, on no pool of its own.",
+                id="elearning_chat.E012",
+            )
+        )
     code = values["REMOVED_CLOSE_CODE"]
     if not (_positive_int(code) and 4000 <= code <= 4999):
         errors.append(
