@@ -51,6 +51,23 @@ def lesson_titles(page, module):
     return card.locator("[data-lesson-id] > a").all_inner_texts()
 
 
+def drag(page, handle, target, until):
+    """Drag ``handle`` to the top edge of ``target`` and drop it once ``until()`` sees the
+    list changed. SortableJS ignores a dragover that comes before its drag has started or
+    while an item is still animating, so the one move of ``drag_to`` may drop the item
+    where it was (it did, on a busy machine); here the pointer keeps moving over the
+    target, a pixel at a time, until the item has moved."""
+    handle.hover()
+    page.mouse.down()
+    for step in range(100):
+        target.hover(position={"x": 20, "y": 4 + step % 3})
+        if until():
+            break
+    else:
+        raise AssertionError("the dragged item never moved")
+    page.mouse.up()
+
+
 def add_lesson(page, module, link, title, **fields):
     page.get_by_role("link", name=f"{link} ({module})").click()
     page.get_by_label("Title").fill(title)
@@ -146,8 +163,9 @@ def test_teacher_builds_and_student_learns(demo_server, new_page):
         teacher.locator("[data-lesson-id]").filter(has_text="Cheat sheet").locator(".elearning-lesson-handle")
     )
     target = teacher.locator("[data-lesson-id]").filter(has_text="A first page")
+    moved = ["Welcome", "Cheat sheet", "A first page"]
     with teacher.expect_response(lambda r: r.url.endswith("/content/reorder/")) as answer:
-        source.drag_to(target, target_position={"x": 20, "y": 5})
+        drag(teacher, source, target, until=lambda: lesson_titles(teacher, "Getting started") == moved)
     assert answer.value.status == 200
     expect(teacher.locator("[data-reorder-status]")).to_have_text("The new order was saved.")
     teacher.reload()
