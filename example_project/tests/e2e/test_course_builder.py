@@ -53,19 +53,25 @@ def lesson_titles(page, module):
 
 def drag(page, handle, target, until):
     """Drag ``handle`` to the top edge of ``target`` and drop it once ``until()`` sees the
-    list changed. SortableJS ignores a dragover that comes before its drag has started or
-    while an item is still animating, so the one move of ``drag_to`` may drop the item
-    where it was (it did, on a busy machine); here the pointer keeps moving over the
-    target, a pixel at a time, until the item has moved."""
-    handle.hover()
-    page.mouse.down()
-    for step in range(100):
-        target.hover(position={"x": 20, "y": 4 + step % 3})
-        if until():
-            break
-    else:
-        raise AssertionError("the dragged item never moved")
-    page.mouse.up()
+    list changed.
+
+    The pointer keeps moving over the target, a pixel at a time, until the item has moved:
+    SortableJS ignores a dragover while it is still starting the drag or animating an
+    item, so the one move of ``drag_to`` may drop the item where it was. On a busy machine
+    Chromium now and then starts no drag at all for a gesture (no ``dragstart`` follows
+    the press and the moves): then the button is released, which leaves the list as it
+    was, and the gesture is made again.
+    """
+    for _gesture in range(3):
+        handle.hover()
+        page.mouse.down()
+        for step in range(20):
+            target.hover(position={"x": 20, "y": 4 + step % 3})
+            if until():
+                page.mouse.up()
+                return
+        page.mouse.up()
+    raise AssertionError("the dragged item never moved")
 
 
 def add_lesson(page, module, link, title, **fields):
